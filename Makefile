@@ -1,0 +1,32 @@
+# featherlb: the everyday commands. Everything runs through ./jbang (an installed jbang, or one
+# bootstrapped from Maven Central) with Java 25: JAVA_HOME when it holds 25+, else Temurin 25 in
+# /usr/lib/jvm. See README.md.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+CONFIG ?= featherlb.yaml
+E2E_ARGS ?=
+BENCH_ARGS ?=
+
+.PHONY: help run validate test e2e bench image clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+run: ## start featherlb with $(CONFIG)
+	./jbang featherlb.java --config $(CONFIG)
+
+validate: ## check $(CONFIG) and exit
+	./jbang featherlb.java --config $(CONFIG) --validate
+
+test: ## compile and run every JUnit test; prints "N passed, N failed"
+	bash build/test.sh $(TESTS)
+
+e2e: ## docker compose end-to-end test; writes test/e2e/runs/<datetime>.log
+	./jbang e2e.java $(E2E_ARGS)
+
+bench: ## featherlb vs HAProxy vs nginx vs direct; writes bench/results/
+	./jbang bench/bench.java $(BENCH_ARGS)
+
+clean: ## remove build output
+	rm -rf target

@@ -1,0 +1,21 @@
+package config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * A whole, validated featherlb configuration. Immutable: a reload builds a new one and swaps it in.
+ *
+ * @param source        the file it was read from
+ * @param routes        one listener each, at least one
+ * @param shutdownGrace how long open connections may run after SIGTERM before they are closed
+ *                      ({@code shutdown_grace}, default 10s)
+ */
+public record Config(Path source, List<Route> routes, Duration shutdownGrace) {
+    public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(10);
+
+    public Config {
+        routes = List.copyOf(routes);
+    }
+}

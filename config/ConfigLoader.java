@@ -1,0 +1,196 @@
+package config;
+
+import algorithms.Strategy;
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+
+/**
+ * Reads {@code featherlb.yaml} into a {@link Config}, or fails with every problem in the file.
+ *
+ * <p>Works on snakeyaml's node tree rather than on Java maps because the nodes keep their marks:
+ * every message can then point at the line and column to fix. The original format (routes with
+ * host, port, strategy and endpoints of host/port) is a subset of what is accepted here; every
+ * newer field is optional with the default documented on the record component.
+ */
+public final class ConfigLoader {
+    private static final String STRATEGIES = Arrays.stream(Strategy.values())
+            .map(Strategy::configName).collect(Collectors.joining(", "));
+
+    private ConfigLoader() {
+    }
+
+    public static Config load(Path file) throws ConfigException {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw single(file, "no such file (expected a featherlb YAML config; see featherlb.yaml in the repository)");
+        } catch (IOException e) {
+            throw single(file, "cannot be read: " + e.getMessage());
+        }
+        return parse(file, text);
+    }
+
+    /** Parses {@code text} as if it were the content of {@code file}. */
+    public static Config parse(Path file, String text) throws ConfigException {
+        Problems problems = new Problems(file.toString());
+        Node root;
+        try {
+            LoaderOptions options = new LoaderOptions();
+            options.setAllowDuplicateKeys(true); // reported by Section with a position instead
+            root = new Yaml(new SafeConstructor(options)).compose(new StringReader(text));
+        } catch (MarkedYAMLException e) {
+            problems.at(e.getProblemMark(), e.getProblem() + " (expected valid YAML)");
+            throw new ConfigException(problems.sorted());
+        } catch (YAMLException e) {
+            throw single(file, e.getMessage() + " (expected valid YAML)");
+        }
+        if (root == null) {
+            throw single(file, "is empty (expected a 'routes:' list)");
+        }
+        if (!(root instanceof MappingNode mapping)) {
+            problems.at(root, "the file is " + Section.describe(root) + " (expected a mapping with a 'routes:' list)");
+            throw new ConfigException(problems.sorted());
+        }
+        Section top = new Section(problems, "the config", mapping);
+        List<Route> routes = routes(problems, top);
+        Duration grace = top.duration("shutdown_grace", Config.DEFAULT_SHUTDOWN_GRACE);
+        top.finish();
+        if (problems.any()) throw new ConfigException(problems.sorted());
+        return new Config(file, routes, grace);
+    }
+
+    private static List<Route> routes(Problems problems, Section top) {
+        if (!top.has("routes")) {
+            problems.at(top.node(), "the config has no 'routes' (expected a list of routes)");
+            return List.of();
+        }
+        List<Node> items = top.list("routes");
+        if (items == null) return List.of();
+        if (items.isEmpty()) {
+            problems.at(top.value("routes"), "routes is empty (expected at least one route)");
+        }
+        List<Route> routes = new ArrayList<>();
+        Map<String, Node> names = new HashMap<>();
+        Map<Integer, List<Listen>> listens = new HashMap<>();
+        for (int i = 0; i < items.size(); i++) {
+            Node item = items.get(i);
+            if (!(item instanceof MappingNode mapping)) {
+                problems.at(item, "route " + (i + 1) + " is " + Section.describe(item) + " (expected a mapping with host, port, strategy, endpoints)");
+                continue;
+            }
+            Route route = route(problems, new Section(problems, "route " + (i + 1), mapping), i + 1);
+            if (route == null) continue;
+            Node previousName = names.putIfAbsent(route.name(), mapping);
+            if (previousName != null) {
+                problems.at(mapping, "duplicate route name '" + route.name() + "' (expected a name not already used at line "
+                        + (previousName.getStartMark().getLine() + 1) + ")");
+            }
+            List<Listen> samePort = listens.computeIfAbsent(route.port(), p -> new ArrayList<>());
+            for (Listen other : samePort) {
+                if (other.host.equals(route.host()) || isWildcard(other.host) || isWildcard(route.host())) {
+                    problems.at(mapping, "duplicate listen address " + route.listenAddress() + " (expected an address and port not already used by route '"
+                            + other.name + "' at line " + other.line + ")");
+                    break;
+                }
+            }
+            samePort.add(new Listen(route.host(), route.name(), mapping.getStartMark().getLine() + 1));
+            routes.add(route);
+        }
+        return routes;
+    }
+
+    private record Listen(String host, String name, int line) {
+    }
+
+    private static boolean isWildcard(String host) {
+        return host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]") || host.equals("*");
+    }
+
+    /** One route, or null when a required part is missing (already reported). */
+    private static Route route(Problems problems, Section s, int number) {
+        String host = s.requiredString("host", "an address to listen on, such as 0.0.0.0");
+        int port = s.requiredInteger("port", 1, 65535);
+        String name = s.string("name", host == null || port < 0 ? "route " + number : host + ":" + port, "a route name");
+        String strategyName = s.requiredString("strategy", "one of: " + STRATEGIES);
+        Strategy strategy = strategyName == null ? null : Strategy.byName(strategyName);
+        if (strategyName != null && strategy == null) {
+            problems.at(s.value("strategy"), "unknown strategy '" + strategyName + "' (expected one of: " + STRATEGIES + ")");
+        }
+        List<Endpoint> endpoints = endpoints(problems, s, name);
+        Timeouts timeouts = timeouts(s.section("timeouts", "timeouts of route '" + name + "'"));
+        int maxConnections = s.integer("max_connections", 0, 0, 1_000_000);
+        int retries = s.integer("retries", Route.DEFAULT_RETRIES, 0, 100);
+        s.finish();
+        if (host == null || port < 0 || strategy == null || endpoints == null) return null;
+        return new Route(name, host, port, strategy, endpoints, timeouts, maxConnections, retries);
+    }
+
+    private static List<Endpoint> endpoints(Problems problems, Section route, String routeName) {
+        if (!route.has("endpoints")) {
+            problems.at(route.node(), "route '" + routeName + "' has no 'endpoints' (expected a list of endpoints with host and port)");
+            return null;
+        }
+        List<Node> items = route.list("endpoints");
+        if (items == null) return null;
+        if (items.isEmpty()) {
+            problems.at(route.value("endpoints"), "route '" + routeName + "' has an empty endpoint list (expected at least one endpoint with host and port)");
+            return null;
+        }
+        List<Endpoint> endpoints = new ArrayList<>();
+        Map<String, Node> seen = new HashMap<>();
+        for (int i = 0; i < items.size(); i++) {
+            Node item = items.get(i);
+            if (!(item instanceof MappingNode mapping)) {
+                problems.at(item, "endpoint " + (i + 1) + " of route '" + routeName + "' is " + Section.describe(item) + " (expected a mapping with host and port)");
+                continue;
+            }
+            Section s = new Section(problems, "endpoint " + (i + 1) + " of route '" + routeName + "'", mapping);
+            String host = s.requiredString("host", "a host name or address");
+            int port = s.requiredInteger("port", 1, 65535);
+            int weight = s.integer("weight", Endpoint.DEFAULT_WEIGHT, 0, Endpoint.MAX_WEIGHT);
+            boolean backup = s.bool("backup", false);
+            s.finish();
+            if (host == null || port < 0) continue;
+            Endpoint endpoint = new Endpoint(host, port, weight, backup);
+            Node previous = seen.putIfAbsent(endpoint.address(), mapping);
+            if (previous != null) {
+                problems.at(mapping, "duplicate endpoint " + endpoint.address() + " in route '" + routeName
+                        + "' (expected each endpoint once; raise its weight instead)");
+                continue;
+            }
+            endpoints.add(endpoint);
+        }
+        return endpoints;
+    }
+
+    private static Timeouts timeouts(Section s) {
+        if (s == null) return Timeouts.DEFAULTS;
+        Duration connect = s.duration("connect", Timeouts.DEFAULTS.connect());
+        Duration idle = s.duration("idle", Timeouts.DEFAULTS.idle());
+        s.finish();
+        return new Timeouts(connect, idle);
+    }
+
+    private static ConfigException single(Path file, String message) {
+        return new ConfigException(List.of(new ConfigError(file.toString(), 0, 0, message)));
+    }
+}

@@ -1,0 +1,177 @@
+package config;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+import org.yaml.snakeyaml.nodes.Tag;
+
+/**
+ * Typed reads from one YAML mapping, each problem reported with the line and column of the node
+ * that has it. A reader asks for every key it knows; {@link #finish()} then reports the keys
+ * nobody asked for, so a misspelt key is an error rather than a silently ignored default.
+ * Reads never throw: a bad value is reported and the default is returned, so that one pass finds
+ * every problem in the file.
+ */
+final class Section {
+    private final Problems problems;
+    private final String what;
+    private final Node node;
+    private final Map<String, NodeTuple> entries = new LinkedHashMap<>();
+    private final Set<String> known = new LinkedHashSet<>();
+
+    /** {@code what} names the mapping in messages ("route 'web'"). */
+    Section(Problems problems, String what, MappingNode node) {
+        this.problems = problems;
+        this.what = what;
+        this.node = node;
+        for (NodeTuple tuple : node.getValue()) {
+            Node key = tuple.getKeyNode();
+            if (!(key instanceof ScalarNode scalar)) {
+                problems.at(key, "a key of " + what + " is not a plain name (expected a key such as 'port')");
+                continue;
+            }
+            if (entries.putIfAbsent(scalar.getValue(), tuple) != null) {
+                problems.at(key, "duplicate key '" + scalar.getValue() + "' in " + what + " (expected each key once)");
+            }
+        }
+    }
+
+    /** The mapping itself, for positions of whole-section problems. */
+    Node node() {
+        return node;
+    }
+
+    String what() {
+        return what;
+    }
+
+    boolean has(String key) {
+        known.add(key);
+        return entries.containsKey(key);
+    }
+
+    /** The value node of {@code key}, or null when absent. */
+    Node value(String key) {
+        known.add(key);
+        NodeTuple tuple = entries.get(key);
+        return tuple == null ? null : tuple.getValueNode();
+    }
+
+    String string(String key, String fallback, String expected) {
+        Node value = value(key);
+        if (value == null) return fallback;
+        if (value instanceof ScalarNode scalar && !scalar.getTag().equals(Tag.NULL) && !scalar.getValue().isBlank()) {
+            return scalar.getValue();
+        }
+        problems.at(value, key + " is " + describe(value) + " (expected " + expected + ")");
+        return fallback;
+    }
+
+    /** A required string: reports a missing key at the mapping. */
+    String requiredString(String key, String expected) {
+        if (!has(key)) {
+            problems.at(node, what + " has no '" + key + "' (expected " + expected + ")");
+            return null;
+        }
+        return string(key, null, expected);
+    }
+
+    int integer(String key, int fallback, int min, int max) {
+        Node value = value(key);
+        if (value == null) return fallback;
+        String expected = "an integer " + min + ".." + max;
+        if (!(value instanceof ScalarNode scalar) || !scalar.getTag().equals(Tag.INT)) {
+            problems.at(value, key + " is " + describe(value) + " (expected " + expected + ")");
+            return fallback;
+        }
+        try {
+            long parsed = Long.parseLong(scalar.getValue().replace("_", ""));
+            if (parsed >= min && parsed <= max) return (int) parsed;
+        } catch (NumberFormatException tooLong) {
+            // falls through to the range message: a number, just not one that fits
+        }
+        problems.at(value, key + " " + scalar.getValue() + " is out of range (expected " + expected + ")");
+        return fallback;
+    }
+
+    int requiredInteger(String key, int min, int max) {
+        if (!has(key)) {
+            problems.at(node, what + " has no '" + key + "' (expected an integer " + min + ".." + max + ")");
+            return -1;
+        }
+        return integer(key, -1, min, max);
+    }
+
+    boolean bool(String key, boolean fallback) {
+        Node value = value(key);
+        if (value == null) return fallback;
+        if (value instanceof ScalarNode scalar && scalar.getTag().equals(Tag.BOOL)) {
+            return Boolean.parseBoolean(scalar.getValue().toLowerCase(java.util.Locale.ROOT));
+        }
+        problems.at(value, key + " is " + describe(value) + " (expected true or false)");
+        return fallback;
+    }
+
+    /** A duration written as {@code 500ms}, {@code 3s}, {@code 5m} or {@code 1h}. */
+    Duration duration(String key, Duration fallback) {
+        Node value = value(key);
+        if (value == null) return fallback;
+        Duration parsed = value instanceof ScalarNode scalar ? Durations.parse(scalar.getValue()) : null;
+        if (parsed == null || parsed.isZero()) {
+            problems.at(value, key + " is " + describe(value) + " (expected " + Durations.EXPECTED + ")");
+            return fallback;
+        }
+        return parsed;
+    }
+
+    /** A nested mapping, or null when absent or of the wrong kind (reported). */
+    Section section(String key, String childWhat) {
+        Node value = value(key);
+        if (value == null) return null;
+        if (value instanceof MappingNode mapping) return new Section(problems, childWhat, mapping);
+        problems.at(value, key + " is " + describe(value) + " (expected a mapping of keys to values)");
+        return null;
+    }
+
+    /** The items of a list (empty when absent or empty), or null when of the wrong kind (reported). */
+    List<Node> list(String key) {
+        Node value = value(key);
+        if (value == null) return List.of();
+        if (value instanceof SequenceNode sequence) return sequence.getValue();
+        if (value instanceof ScalarNode scalar && scalar.getTag().equals(Tag.NULL)) return List.of();
+        problems.at(value, key + " is " + describe(value) + " (expected a list of '- ' items)");
+        return null;
+    }
+
+    /** Reports every key that no read asked for. */
+    void finish() {
+        List<String> unknown = new ArrayList<>();
+        for (Map.Entry<String, NodeTuple> entry : entries.entrySet()) {
+            if (!known.contains(entry.getKey())) {
+                unknown.add(entry.getKey());
+                problems.at(entry.getValue().getKeyNode(), "unknown key '" + entry.getKey() + "' in " + what
+                        + " (expected one of: " + String.join(", ", known) + ")");
+            }
+        }
+    }
+
+    /** How a value node reads in a message: its text for scalars, its kind otherwise. */
+    static String describe(Node value) {
+        return switch (value) {
+            case ScalarNode s when s.getTag().equals(Tag.NULL) -> "empty";
+            case ScalarNode s -> "'" + s.getValue() + "'";
+            case SequenceNode ignored -> "a list";
+            case MappingNode ignored -> "a mapping";
+            default -> "'" + value + "'";
+        };
+    }
+}

@@ -1,0 +1,92 @@
+package pool;
+
+import config.Endpoint;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The live state of one endpoint of one route: whether it may take new connections, how many it
+ * has open, and what it has carried. Shared by the forwarder (which counts), the health checker
+ * (which marks it up or down) and the admin API (which drains it or sets its weight). Every field
+ * is safe to read from any thread; writes are single fields, so no lock is needed.
+ */
+public final class Backend {
+    private final Endpoint endpoint;
+    private final AtomicInteger active = new AtomicInteger();
+    private final LongAdder connections = new LongAdder();
+    private volatile boolean up = true;
+    private volatile boolean draining;
+    private volatile int weight;
+
+    public Backend(Endpoint endpoint) {
+        this.endpoint = endpoint;
+        this.weight = endpoint.weight();
+    }
+
+    public Endpoint endpoint() {
+        return endpoint;
+    }
+
+    /** {@code host:port}, the endpoint's identity. */
+    public String address() {
+        return endpoint.address();
+    }
+
+    public boolean up() {
+        return up;
+    }
+
+    public void up(boolean up) {
+        this.up = up;
+    }
+
+    public boolean draining() {
+        return draining;
+    }
+
+    public void draining(boolean draining) {
+        this.draining = draining;
+    }
+
+    public int weight() {
+        return weight;
+    }
+
+    public void weight(int weight) {
+        this.weight = weight;
+    }
+
+    /** Whether new connections may go here (up and not draining); backups are decided by the pool. */
+    public boolean usable() {
+        return up && !draining && weight > 0;
+    }
+
+    public int active() {
+        return active.get();
+    }
+
+    /** Connections ever opened to this endpoint (successful connects). */
+    public long connections() {
+        return connections.sum();
+    }
+
+    /** A connection was assigned here: counted before the connect so leastconn sees it at once. */
+    void assigned() {
+        active.incrementAndGet();
+    }
+
+    /** The assigned connection ended, or its connect failed. */
+    public void released() {
+        active.decrementAndGet();
+    }
+
+    /** The connect succeeded. */
+    public void connected() {
+        connections.increment();
+    }
+
+    @Override
+    public String toString() {
+        return address();
+    }
+}

@@ -1,0 +1,116 @@
+package pool;
+
+import algorithms.Algorithm;
+import algorithms.Candidates;
+import config.Route;
+import java.util.BitSet;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.random.RandomGenerator;
+
+/**
+ * The endpoints of one route and the algorithm that spreads connections over them.
+ *
+ * <p>Primaries are asked first; backups only when no primary is usable. Each gets its own
+ * algorithm instance, so that the state of one (round-robin positions, a Maglev table) is not
+ * churned by asking the other. {@link #choose} holds a lock for the few nanoseconds of a pick:
+ * algorithms are not thread-safe, and the lock lets this class be the {@link Candidates} view
+ * itself, with the per-pick fields below, instead of allocating one per connection.
+ */
+public final class BackendPool implements Candidates {
+    private final Route route;
+    private final Backend[] backends;
+    private final Algorithm primaries;
+    private final Algorithm backups;
+    private final ReentrantLock lock = new ReentrantLock();
+
+    // the view for the pick in progress; guarded by lock
+    private boolean askBackups;
+    private BitSet tried;
+
+    public BackendPool(Route route, List<Backend> backends, RandomGenerator random) {
+        this.route = route;
+        this.backends = backends.toArray(Backend[]::new);
+        this.primaries = route.strategy().create(random);
+        this.backups = route.strategy().create(random);
+    }
+
+    public Route route() {
+        return route;
+    }
+
+    public List<Backend> backends() {
+        return List.of(backends);
+    }
+
+    /**
+     * Picks an endpoint for a new connection and counts it as active there.
+     *
+     * @param clientKey a hash of the client address (see {@link #clientKey})
+     * @param tried     endpoints (by index in {@link #backends()}) that already failed this
+     *                  connection, or null
+     * @return the index of the chosen endpoint, or -1 when none is usable
+     */
+    public int choose(long clientKey, BitSet tried) {
+        lock.lock();
+        try {
+            this.tried = tried;
+            askBackups = false;
+            int picked = primaries.pick(this, clientKey);
+            if (picked < 0) {
+                askBackups = true;
+                picked = backups.pick(this, clientKey);
+            }
+            if (picked >= 0) backends[picked].assigned();
+            return picked;
+        } finally {
+            this.tried = null;
+            lock.unlock();
+        }
+    }
+
+    public Backend backend(int index) {
+        return backends[index];
+    }
+
+    /** A well-mixed 64-bit hash of an address's bytes, the key for affinity algorithms. */
+    public static long clientKey(byte[] address) {
+        long h = 0xcbf29ce484222325L; // FNV-1a, then a murmur3 finaliser: cheap and well spread
+        for (byte b : address) {
+            h = (h ^ (b & 0xff)) * 0x100000001b3L;
+        }
+        h ^= h >>> 33;
+        h *= 0xff51afd7ed558ccdL;
+        h ^= h >>> 33;
+        h *= 0xc4ceb9fe1a85ec53L;
+        return h ^ (h >>> 33);
+    }
+
+    // Candidates: called by the algorithm during choose(), under the lock
+
+    @Override
+    public int size() {
+        return backends.length;
+    }
+
+    @Override
+    public String name(int i) {
+        return backends[i].address();
+    }
+
+    @Override
+    public int weight(int i) {
+        return backends[i].weight();
+    }
+
+    @Override
+    public boolean available(int i) {
+        Backend b = backends[i];
+        return b.endpoint().backup() == askBackups && b.usable() && (tried == null || !tried.get(i));
+    }
+
+    @Override
+    public int active(int i) {
+        return backends[i].active();
+    }
+}

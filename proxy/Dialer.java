@@ -1,0 +1,38 @@
+package proxy;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.net.UnknownHostException;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+
+/** Opens the connection to an endpoint. One method, so tests can stand in a failing or slow dialer. */
+@FunctionalInterface
+public interface Dialer {
+    /**
+     * Connects to {@code host:port} within {@code timeout}; the returned channel is in blocking mode.
+     *
+     * @throws IOException when the name does not resolve, the endpoint refuses, or time runs out
+     */
+    SocketChannel dial(String host, int port, Duration timeout) throws IOException;
+
+    /**
+     * Resolves the name at every call, not once at start-up: containers come and go and get new
+     * addresses. (The JVM's own cache still applies; featherlb.java shortens it to a few seconds.)
+     */
+    Dialer TCP = (host, port, timeout) -> {
+        InetSocketAddress address = new InetSocketAddress(host, port);
+        if (address.isUnresolved()) throw new UnknownHostException(host + ": name does not resolve");
+        SocketChannel channel = SocketChannel.open();
+        try {
+            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            // the socket adaptor's timed connect is the blocking-mode way to bound a connect
+            channel.socket().connect(address, (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+            return channel;
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    };
+}

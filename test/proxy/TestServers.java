@@ -1,0 +1,129 @@
+package proxy;
+
+import algorithms.Strategy;
+import config.Config;
+import config.Endpoint;
+import config.Route;
+import config.Timeouts;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** Real loopback peers for the proxy tests: backends that echo, answer after EOF, or reset. */
+final class TestServers {
+    private TestServers() {
+    }
+
+    /** What a backend does with one accepted connection. */
+    @FunctionalInterface
+    interface Behaviour {
+        void serve(Socket socket) throws IOException;
+    }
+
+    /** Copies everything back until EOF, then closes. */
+    static final Behaviour ECHO = socket -> {
+        InputStream in = socket.getInputStream();
+        OutputStream out = socket.getOutputStream();
+        in.transferTo(out);
+        socket.shutdownOutput();
+    };
+
+    /** A loopback backend on an ephemeral port, one virtual thread per connection. */
+    static final class Backend implements AutoCloseable {
+        final ServerSocket server;
+        final AtomicInteger accepted = new AtomicInteger();
+        private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+        private final Thread acceptor;
+
+        Backend(Behaviour behaviour) throws IOException {
+            server = new ServerSocket(0, 4096, InetAddress.getLoopbackAddress());
+            acceptor = Thread.ofVirtual().start(() -> {
+                while (!server.isClosed()) {
+                    try {
+                        Socket socket = server.accept();
+                        accepted.incrementAndGet();
+                        threads.execute(() -> {
+                            try (socket) {
+                                behaviour.serve(socket);
+                            } catch (IOException ignored) {
+                                // a test that resets or closes early causes this; the test asserts what matters
+                            }
+                        });
+                    } catch (IOException closed) {
+                        return;
+                    }
+                }
+            });
+        }
+
+        int port() {
+            return server.getLocalPort();
+        }
+
+        Endpoint endpoint(int weight) {
+            return new Endpoint("127.0.0.1", port(), weight, false);
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+            threads.shutdownNow();
+        }
+    }
+
+    /** A route on 127.0.0.1 with an ephemeral port. */
+    static Route route(Strategy strategy, List<Endpoint> endpoints) {
+        return route(strategy, endpoints, Timeouts.DEFAULTS, 0);
+    }
+
+    static Route route(Strategy strategy, List<Endpoint> endpoints, Timeouts timeouts, int maxConnections) {
+        return new Route("test", "127.0.0.1", 0, strategy, endpoints, timeouts, maxConnections, Route.DEFAULT_RETRIES);
+    }
+
+    /** A started server for one route. */
+    static Server start(Route route) {
+        return start(route, Dialer.TCP);
+    }
+
+    static Server start(Route route, Dialer dialer) {
+        Server server = new Server(new Config(Path.of("test.yaml"), List.of(route), Duration.ofSeconds(1)), dialer);
+        try {
+            server.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return server;
+    }
+
+    /** A client connected to the server's first route. */
+    static Socket connect(Server server) throws IOException {
+        InetSocketAddress address = server.addresses().getFirst();
+        Socket socket = new Socket();
+        socket.connect(address, 2000);
+        socket.setSoTimeout(10_000);
+        return socket;
+    }
+
+    /** A port on loopback that nothing listens on (bound, noted, closed). */
+    static int closedPort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    static <T> List<T> list(T... items) {
+        return new ArrayList<>(List.of(items));
+    }
+}
