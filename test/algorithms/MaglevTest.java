@@ -1,0 +1,196 @@
+package algorithms;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestReporter;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class MaglevTest {
+    static final int KEYS = 100_000;
+
+    /** Client keys: the addresses 10.0.0.0 onward, neighbours as real clients often are. */
+    static long key(int k) {
+        return 0x0A00_0000L + k;
+    }
+
+    static int[] mapping(Algorithm algorithm, Candidates candidates) {
+        int[] endpoint = new int[KEYS];
+        for (int k = 0; k < KEYS; k++) endpoint[k] = algorithm.pick(candidates, key(k));
+        return endpoint;
+    }
+
+    @Test
+    void tableSizeIsTheSmallestPrimeAbove100PerEndpoint() {
+        assertEquals(101, Maglev.tableSize(0));
+        assertEquals(101, Maglev.tableSize(1));
+        assertEquals(211, Maglev.tableSize(2));
+        assertEquals(307, Maglev.tableSize(3));
+        assertEquals(503, Maglev.tableSize(5));
+        assertEquals(1009, Maglev.tableSize(10));
+        assertEquals(10007, Maglev.tableSize(100));
+        assertEquals(1009, new Maglev().lookupTable(FakeCandidates.equal(10)).length);
+    }
+
+    @Test
+    void theSameKeyGoesToTheSameEndpoint() {
+        FakeCandidates c = FakeCandidates.equal(10);
+        Maglev maglev = new Maglev();
+        int[] first = mapping(maglev, c);
+        assertArrayEquals(first, mapping(maglev, c));
+        assertArrayEquals(first, mapping(new Maglev(), c), "a new instance (a reload) maps the same");
+    }
+
+    @Test
+    void equalWeightsShareTheTableToWithinOneSlot() {
+        int[] slots = slotsPerEndpoint(FakeCandidates.equal(7)); // M = 701
+        for (int count : slots) assertTrue(count == 100 || count == 101, Arrays.toString(slots));
+        assertEquals(701, Arrays.stream(slots).sum());
+    }
+
+    @Test
+    void weights123GiveTableSharesWithin1PercentOfOneTwoThreeSixths(TestReporter reporter) {
+        int[] weights = {1, 2, 3};
+        int[] slots = slotsPerEndpoint(FakeCandidates.hosts(weights)); // M = 307
+        reporter.publishEntry("slots of 307 for weights 1/2/3", Arrays.toString(slots));
+        for (int i = 0; i < 3; i++) {
+            assertEquals(weights[i] / 6.0, slots[i] / 307.0, 0.01, Arrays.toString(slots));
+            // whole rounds of 6 turns fill all but the last few slots exactly by weight
+            assertEquals(307 * weights[i] / 6.0, slots[i], weights[i], Arrays.toString(slots));
+        }
+    }
+
+    @Test
+    void weightsMatterOnlyInProportion() {
+        int[] small = new Maglev().lookupTable(FakeCandidates.hosts(1, 2, 3));
+        int[] large = new Maglev().lookupTable(FakeCandidates.hosts(100, 200, 300));
+        assertArrayEquals(small, large);
+    }
+
+    @Test
+    void theMappingFollowsNamesNotIndices() {
+        FakeCandidates c = FakeCandidates.hosts(1, 2, 1, 1, 3, 1, 1, 1);
+        int[] permutation = {5, 2, 7, 0, 3, 6, 1, 4};
+        String[] names = new String[8];
+        int[] weights = new int[8];
+        for (int i = 0; i < 8; i++) {
+            names[i] = c.names[permutation[i]];
+            weights[i] = c.weights[permutation[i]];
+        }
+        FakeCandidates permuted = new FakeCandidates(names, weights);
+        int[] a = mapping(new Maglev(), c), b = mapping(new Maglev(), permuted);
+        for (int k = 0; k < KEYS; k++) assertEquals(c.names[a[k]], permuted.names[b[k]], "key " + k);
+    }
+
+    @Test
+    void unavailableAndWeightZeroAreNeverPicked() {
+        FakeCandidates c = FakeCandidates.hosts(1, 0, 1, 1);
+        c.available[2] = false;
+        int[] slots = slotsPerEndpoint(c);
+        assertEquals(0, slots[1]);
+        assertEquals(0, slots[2]);
+        assertEquals(Maglev.tableSize(4), slots[0] + slots[3]);
+        c.available[0] = c.available[3] = false;
+        assertEquals(-1, new Maglev().pick(c, 42));
+        assertEquals(-1, new Maglev().pick(FakeCandidates.equal(0), 42));
+    }
+
+    @Test
+    void anEndpointThatComesBackGetsExactlyItsKeysBack() {
+        FakeCandidates c = FakeCandidates.equal(6);
+        Maglev maglev = new Maglev();
+        int[] before = mapping(maglev, c);
+        c.available[3] = false;
+        int[] during = mapping(maglev, c);
+        assertTrue(Arrays.stream(during).noneMatch(i -> i == 3));
+        c.available[3] = true;
+        assertArrayEquals(before, mapping(maglev, c));
+        c.weights[1] = 4;
+        assertFalse(Arrays.equals(before, mapping(maglev, c)), "a weight change rebuilds the table");
+    }
+
+    /**
+     * Removing one of N moves that endpoint's keys and, as Maglev trades a little disruption for
+     * exact balance, a few of the others': measured over every choice of the endpoint removed, at
+     * most 3.2 % of all keys for N=5 and 3.5 % for N=10 (mean 2.1 % and 2.8 %); this churn shrinks
+     * as the table grows relative to N, and M is only about 100 N here. The numbers are
+     * deterministic (fixed names, keys and hashes); the 4 % bound leaves room for a change of hash
+     * constants but not for a broken fill, which moves tens of percent. In all, at most 1/N + 5.5 %:
+     * the endpoint's own share (exact to a slot, and 100,000 keys sample its ~100 N slots to within
+     * about 1 %) plus those 4 %. Hash mod N, for contrast, moves about (N-1)/N of all keys.
+     */
+    @ParameterizedTest(name = "N={0}")
+    @ValueSource(ints = {5, 10})
+    void removingOneOfNMovesItsKeysAndFewOthers(int n, TestReporter reporter) {
+        FakeCandidates c = FakeCandidates.equal(n);
+        Maglev maglev = new Maglev();
+        int[] before = mapping(maglev, c);
+        double worstOthers = 0, worstTotal = 0, leastModN = 1;
+        for (int removed = 0; removed < n; removed++) {
+            c.available[removed] = false;
+            int[] after = mapping(maglev, c);
+            c.available[removed] = true;
+            int own = 0, others = 0, modN = 0;
+            for (int k = 0; k < KEYS; k++) {
+                if (before[k] == removed) own++;
+                else if (after[k] != before[k]) others++;
+                if (modN(k, n, -1) != modN(k, n, removed)) modN++;
+            }
+            worstOthers = Math.max(worstOthers, others / (double) KEYS);
+            worstTotal = Math.max(worstTotal, (own + others) / (double) KEYS);
+            leastModN = Math.min(leastModN, modN / (double) KEYS);
+        }
+        reporter.publishEntry("remove 1 of " + n, String.format(
+                "Maglev moves at most %.2f %% of keys (%.2f %% of other endpoints' keys); hash mod N moves at least %.1f %%",
+                100 * worstTotal, 100 * worstOthers, 100 * leastModN));
+        assertTrue(worstOthers <= 0.04, "others' keys moved: " + worstOthers);
+        assertTrue(worstTotal <= 1.0 / n + 0.055, "keys moved: " + worstTotal);
+        assertTrue(leastModN >= (n - 1.0) / n - 0.03, "hash mod N moved only " + leastModN);
+    }
+
+    /** Adding one to N (an endpoint coming up) moves about 1/(N+1) of the keys, nearly all to it. */
+    @ParameterizedTest(name = "N={0}")
+    @ValueSource(ints = {5, 10})
+    void addingOneToNMovesAboutOneInNPlusOne(int n, TestReporter reporter) {
+        FakeCandidates c = FakeCandidates.equal(n + 1);
+        double worstToIt = 0, worstOthers = 0, leastModN = 1;
+        for (int added = 0; added <= n; added++) {
+            Maglev maglev = new Maglev();
+            c.available[added] = false;
+            int[] before = mapping(maglev, c);
+            c.available[added] = true;
+            int[] after = mapping(maglev, c);
+            int toIt = 0, others = 0, modN = 0;
+            for (int k = 0; k < KEYS; k++) {
+                if (after[k] == added) toIt++;
+                else if (after[k] != before[k]) others++;
+                if (modN(k, n + 1, added) != modN(k, n + 1, -1)) modN++;
+            }
+            worstToIt = Math.max(worstToIt, Math.abs(toIt / (double) KEYS - 1.0 / (n + 1)));
+            worstOthers = Math.max(worstOthers, others / (double) KEYS);
+            leastModN = Math.min(leastModN, modN / (double) KEYS);
+        }
+        reporter.publishEntry("add 1 to " + n, String.format(
+                "the new endpoint gets 1/(N+1) ± %.2f %%; %.2f %% of keys move between the others; hash mod N moves at least %.1f %%",
+                100 * worstToIt, 100 * worstOthers, 100 * leastModN));
+        assertTrue(worstToIt <= 0.015, "share of the new endpoint off by " + worstToIt);
+        assertTrue(worstOthers <= 0.04, "keys moved between the others: " + worstOthers);
+        assertTrue(leastModN >= n / (n + 1.0) - 0.03, "hash mod N moved only " + leastModN);
+    }
+
+    /** The old behaviour: key k on the endpoint at {@code mix(k) mod N'} among the {@code N'} of
+     * the {@code n} endpoints other than {@code missing} (-1 for none), returned as an index in n. */
+    private static int modN(int k, int n, int missing) {
+        int live = missing < 0 ? n : n - 1;
+        int j = (int) Long.remainderUnsigned(Maglev.mix(key(k)), live);
+        return missing >= 0 && j >= missing ? j + 1 : j;
+    }
+
+    private static int[] slotsPerEndpoint(FakeCandidates c) {
+        int[] slots = new int[c.size()];
+        for (int i : new Maglev().lookupTable(c)) slots[i]++;
+        return slots;
+    }
+}
