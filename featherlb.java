@@ -109,16 +109,10 @@ public final class featherlb implements Callable<Integer> {
         Security.setProperty("networkaddress.cache.ttl", "5");
         Security.setProperty("networkaddress.cache.negative.ttl", "1");
         Server server = new Server(cfg);
-        try {
-            server.start();
-        } catch (IOException e) {
-            err.println("featherlb: " + e.getMessage());
-            err.flush();
-            return 1;
-        }
         Duration drain = grace != null ? grace : cfg.shutdownGrace();
         CountDownLatch stopped = new CountDownLatch(1);
         AtomicBoolean signalled = new AtomicBoolean();
+        // handlers first: a SIGTERM that arrives while the listeners bind must still drain, not kill
         for (String signal : List.of("TERM", "INT")) {
             Signals.on(signal, () -> {
                 if (signalled.compareAndSet(false, true)) {
@@ -132,6 +126,13 @@ public final class featherlb implements Callable<Integer> {
                     server.shutdown(Duration.ZERO);
                 }
             });
+        }
+        try {
+            server.start();
+        } catch (IOException e) {
+            err.println("featherlb: " + e.getMessage());
+            err.flush();
+            return 1;
         }
         stopped.await();
         LOG.log(INFO, "stopped");

@@ -64,7 +64,8 @@ public final class ConfigLoader {
             throw single(file, e.getMessage() + " (expected valid YAML)");
         }
         if (root == null) {
-            throw single(file, "is empty (expected a 'routes:' list)");
+            problems.atStart("the file is empty (expected a 'routes:' list)");
+            throw new ConfigException(problems.sorted());
         }
         if (!(root instanceof MappingNode mapping)) {
             problems.at(root, "the file is " + Section.describe(root) + " (expected a mapping with a 'routes:' list)");
@@ -129,30 +130,31 @@ public final class ConfigLoader {
     private static Route route(Problems problems, Section s, int number) {
         String host = s.requiredString("host", "an address to listen on, such as 0.0.0.0");
         int port = s.requiredInteger("port", 1, 65535);
-        String name = s.string("name", host == null || port < 0 ? "route " + number : host + ":" + port, "a route name");
-        String strategyName = s.requiredString("strategy", "one of: " + STRATEGIES);
-        Strategy strategy = strategyName == null ? null : Strategy.byName(strategyName);
-        if (strategyName != null && strategy == null) {
+        String name = s.string("name", host == null || port < 0 ? null : host + ":" + port, "a route name");
+        String label = name == null ? "route " + number : "route '" + name + "'";
+        String strategyName = s.string("strategy", Strategy.ROUNDROBIN.configName(), "one of: " + STRATEGIES);
+        Strategy strategy = Strategy.byName(strategyName);
+        if (strategy == null) {
             problems.at(s.value("strategy"), "unknown strategy '" + strategyName + "' (expected one of: " + STRATEGIES + ")");
         }
-        List<Endpoint> endpoints = endpoints(problems, s, name);
-        Timeouts timeouts = timeouts(s.section("timeouts", "timeouts of route '" + name + "'"));
+        List<Endpoint> endpoints = endpoints(problems, s, label);
+        Timeouts timeouts = timeouts(s.section("timeouts", "timeouts of " + label));
         int maxConnections = s.integer("max_connections", 0, 0, 1_000_000);
         int retries = s.integer("retries", Route.DEFAULT_RETRIES, 0, 100);
         s.finish();
-        if (host == null || port < 0 || strategy == null || endpoints == null) return null;
+        if (name == null || strategy == null || endpoints == null) return null;
         return new Route(name, host, port, strategy, endpoints, timeouts, maxConnections, retries);
     }
 
-    private static List<Endpoint> endpoints(Problems problems, Section route, String routeName) {
+    private static List<Endpoint> endpoints(Problems problems, Section route, String routeLabel) {
         if (!route.has("endpoints")) {
-            problems.at(route.node(), "route '" + routeName + "' has no 'endpoints' (expected a list of endpoints with host and port)");
+            problems.at(route.node(), routeLabel + " has no 'endpoints' (expected a list of endpoints with host and port)");
             return null;
         }
         List<Node> items = route.list("endpoints");
         if (items == null) return null;
         if (items.isEmpty()) {
-            problems.at(route.value("endpoints"), "route '" + routeName + "' has an empty endpoint list (expected at least one endpoint with host and port)");
+            problems.at(route.value("endpoints"), routeLabel + " has an empty endpoint list (expected at least one endpoint with host and port)");
             return null;
         }
         List<Endpoint> endpoints = new ArrayList<>();
@@ -160,10 +162,10 @@ public final class ConfigLoader {
         for (int i = 0; i < items.size(); i++) {
             Node item = items.get(i);
             if (!(item instanceof MappingNode mapping)) {
-                problems.at(item, "endpoint " + (i + 1) + " of route '" + routeName + "' is " + Section.describe(item) + " (expected a mapping with host and port)");
+                problems.at(item, "endpoint " + (i + 1) + " of " + routeLabel + " is " + Section.describe(item) + " (expected a mapping with host and port)");
                 continue;
             }
-            Section s = new Section(problems, "endpoint " + (i + 1) + " of route '" + routeName + "'", mapping);
+            Section s = new Section(problems, "endpoint " + (i + 1) + " of " + routeLabel, mapping);
             String host = s.requiredString("host", "a host name or address");
             int port = s.requiredInteger("port", 1, 65535);
             int weight = s.integer("weight", Endpoint.DEFAULT_WEIGHT, 0, Endpoint.MAX_WEIGHT);
@@ -173,8 +175,8 @@ public final class ConfigLoader {
             Endpoint endpoint = new Endpoint(host, port, weight, backup);
             Node previous = seen.putIfAbsent(endpoint.address(), mapping);
             if (previous != null) {
-                problems.at(mapping, "duplicate endpoint " + endpoint.address() + " in route '" + routeName
-                        + "' (expected each endpoint once; raise its weight instead)");
+                problems.at(mapping, "duplicate endpoint " + endpoint.address() + " in " + routeLabel
+                        + " (expected each endpoint once; raise its weight instead)");
                 continue;
             }
             endpoints.add(endpoint);

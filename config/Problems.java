@@ -24,8 +24,9 @@ final class Problems {
         else errors.add(new ConfigError(file, mark.getLine() + 1, mark.getColumn() + 1, message));
     }
 
-    void whole(String message) {
-        errors.add(new ConfigError(file, 0, 0, message));
+    /** A problem of the whole file, shown at its first line. */
+    void atStart(String message) {
+        errors.add(new ConfigError(file, 1, 1, message));
     }
 
     boolean any() {

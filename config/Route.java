@@ -9,7 +9,7 @@ import java.util.List;
  * @param name           unique name used in logs (default {@code host:port} of the listener)
  * @param host           address to listen on ({@code 0.0.0.0} for all)
  * @param port           port to listen on, 1..65535
- * @param strategy       how an endpoint is picked for each new connection
+ * @param strategy       how an endpoint is picked for each new connection (default roundrobin)
  * @param endpoints      at least one
  * @param timeouts       connect and idle timeouts
  * @param maxConnections connections served at once; further clients wait in the listen backlog

@@ -158,10 +158,43 @@ final class Section {
         for (Map.Entry<String, NodeTuple> entry : entries.entrySet()) {
             if (!known.contains(entry.getKey())) {
                 unknown.add(entry.getKey());
+                String near = closest(entry.getKey(), known);
                 problems.at(entry.getValue().getKeyNode(), "unknown key '" + entry.getKey() + "' in " + what
-                        + " (expected one of: " + String.join(", ", known) + ")");
+                        + (near != null ? " (did you mean '" + near + "'?)" : " (expected one of: " + String.join(", ", known) + ")"));
             }
         }
+    }
+
+    /** The known key within two edits of {@code key} (a typo), or null. */
+    static String closest(String key, Set<String> known) {
+        String best = null;
+        int bestDistance = 3;
+        for (String candidate : known) {
+            int d = distance(key, candidate);
+            if (d < bestDistance) {
+                bestDistance = d;
+                best = candidate;
+            }
+        }
+        return best;
+    }
+
+    /** Levenshtein distance. */
+    private static int distance(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) previous[j] = j;
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
+            }
+            int[] swap = previous;
+            previous = current;
+            current = swap;
+        }
+        return previous[b.length()];
     }
 
     /** How a value node reads in a message: its text for scalars, its kind otherwise. */

@@ -53,7 +53,8 @@ public final class Server implements AutoCloseable {
     }
 
     /** Binds every route's listener and starts accepting; if one cannot bind, none is left open. */
-    public void start() throws IOException {
+    public synchronized void start() throws IOException {
+        if (stopping) return; // a SIGTERM during start-up: nothing to start
         RandomGenerator random = RandomGenerator.getDefault();
         try {
             for (Route route : config.routes()) {
@@ -139,12 +140,12 @@ public final class Server implements AutoCloseable {
      * only shortens that drain to its own grace period (a second SIGTERM ends it at once) and returns 0.
      */
     public int shutdown(Duration grace) {
-        synchronized (this) {
+        synchronized (this) { // after start() has bound every listener, or before it began
             drainDeadline = Math.min(drainDeadline, System.nanoTime() + grace.toNanos());
             if (stopping) return 0;
             stopping = true;
+            listeners.forEach(Listener::close);
         }
-        listeners.forEach(Listener::close);
         int open = connections.size();
         if (open > 0) {
             LOG.log(INFO, "stopped accepting; waiting up to {0} for {1} open connection(s)", grace, open);

@@ -1,0 +1,109 @@
+package proxy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static proxy.TestServers.ECHO;
+import static proxy.TestServers.connect;
+
+import algorithms.Strategy;
+import config.Timeouts;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Limits, timeouts and the two-phase shutdown. */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class LifecycleTest {
+
+    @Test
+    void maxConnectionsHoldsFurtherClientsUntilOneEnds() throws Exception {
+        try (var backend = new TestServers.Backend(ECHO);
+             var server = TestServers.start(TestServers.route(Strategy.ROUNDROBIN, List.of(backend.endpoint(1)), Timeouts.DEFAULTS, 2));
+             Socket first = connect(server); Socket second = connect(server); Socket third = connect(server)) {
+            ForwardingTest.waitFor(() -> backend.accepted.get() == 2);
+            Thread.sleep(200);
+            assertEquals(2, backend.accepted.get(), "the third client waits in the backlog, not forwarded");
+            third.setSoTimeout(300);
+            third.getOutputStream().write('3');
+            assertThrows(SocketTimeoutException.class, () -> third.getInputStream().read());
+
+            first.close();
+            third.setSoTimeout(5000);
+            assertEquals('3', third.getInputStream().read(), "served once a slot is free");
+            assertEquals(3, backend.accepted.get());
+        }
+    }
+
+    @Test
+    void anIdleConnectionIsClosedAfterTheIdleTimeout() throws Exception {
+        Timeouts quick = new Timeouts(Duration.ofSeconds(1), Duration.ofMillis(400));
+        try (var backend = new TestServers.Backend(ECHO);
+             var server = TestServers.start(TestServers.route(Strategy.ROUNDROBIN, List.of(backend.endpoint(1)), quick, 0));
+             Socket client = connect(server)) {
+            // activity keeps it open past the timeout...
+            for (int i = 0; i < 5; i++) {
+                client.getOutputStream().write('a');
+                assertEquals('a', client.getInputStream().read());
+                Thread.sleep(200);
+            }
+            // ...silence closes it
+            long start = System.nanoTime();
+            assertEquals(-1, client.getInputStream().read());
+            long waitedMs = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(waitedMs >= 300, "closed after " + waitedMs + " ms of silence, not before the timeout");
+        }
+    }
+
+    @Test
+    void shutdownStopsAcceptingAndLetsOpenConnectionsFinish() throws Exception {
+        try (var backend = new TestServers.Backend(ECHO)) {
+            Server server = TestServers.start(TestServers.route(Strategy.ROUNDROBIN, List.of(backend.endpoint(1))));
+            var address = server.addresses().getFirst();
+            Socket open = connect(server);
+            open.getOutputStream().write("before".getBytes(StandardCharsets.US_ASCII));
+            ForwardingTest.waitFor(() -> backend.accepted.get() == 1);
+
+            CompletableFuture<Integer> closed = CompletableFuture.supplyAsync(() -> server.shutdown(Duration.ofSeconds(10)));
+            ForwardingTest.waitFor(() -> {
+                try (Socket probe = new Socket(address.getAddress(), address.getPort())) {
+                    return false;
+                } catch (IOException refused) {
+                    return true;
+                }
+            });
+            assertThrows(ConnectException.class, () -> new Socket(address.getAddress(), address.getPort()).close(),
+                    "no new connections once shutdown began");
+
+            // the open connection still works both ways during the grace period
+            open.getOutputStream().write(" and after".getBytes(StandardCharsets.US_ASCII));
+            open.shutdownOutput();
+            assertEquals("before and after", new String(open.getInputStream().readAllBytes(), StandardCharsets.US_ASCII));
+            open.close();
+            assertEquals(0, closed.get(10, TimeUnit.SECONDS), "nothing had to be cut off");
+        }
+    }
+
+    @Test
+    void connectionsStillOpenWhenTheGracePeriodEndsAreClosed() throws Exception {
+        try (var backend = new TestServers.Backend(ECHO)) {
+            Server server = TestServers.start(TestServers.route(Strategy.ROUNDROBIN, List.of(backend.endpoint(1))));
+            try (Socket open = connect(server)) {
+                open.getOutputStream().write('x');
+                assertEquals('x', open.getInputStream().read());
+                long start = System.nanoTime();
+                assertEquals(1, server.shutdown(Duration.ofMillis(300)));
+                assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(300));
+                assertEquals(-1, open.getInputStream().read());
+            }
+        }
+    }
+}
