@@ -7,9 +7,10 @@
 //SOURCES algorithms/PowerOfTwoChoices.java algorithms/Maglev.java
 //SOURCES config/Config.java config/ConfigError.java config/ConfigException.java config/ConfigLoader.java
 //SOURCES config/Durations.java config/Endpoint.java config/Problems.java config/Route.java config/Section.java config/Timeouts.java
-//SOURCES pool/Backend.java pool/BackendPool.java
+//SOURCES pool/Backend.java pool/BackendPool.java pool/ConnectFailure.java
 //SOURCES process/Signals.java
-//SOURCES proxy/BufferPool.java proxy/Connection.java proxy/Dialer.java proxy/Listener.java proxy/Server.java
+//SOURCES proxy/BufferPool.java proxy/Connection.java proxy/ConnectionRecord.java proxy/Dialer.java proxy/Listener.java
+//SOURCES proxy/Outcome.java proxy/Server.java
 //RUNTIME_OPTIONS -XX:+UseSerialGC
 
 import static java.lang.System.Logger.Level.INFO;

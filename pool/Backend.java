@@ -14,6 +14,9 @@ public final class Backend {
     private final Endpoint endpoint;
     private final AtomicInteger active = new AtomicInteger();
     private final LongAdder connections = new LongAdder();
+    private final LongAdder bytesUp = new LongAdder();
+    private final LongAdder bytesDown = new LongAdder();
+    private final LongAdder[] failures = new LongAdder[ConnectFailure.values().length];
     private volatile boolean up = true;
     private volatile boolean draining;
     private volatile int weight;
@@ -21,6 +24,7 @@ public final class Backend {
     public Backend(Endpoint endpoint) {
         this.endpoint = endpoint;
         this.weight = endpoint.weight();
+        for (int i = 0; i < failures.length; i++) failures[i] = new LongAdder();
     }
 
     public Endpoint endpoint() {
@@ -83,6 +87,34 @@ public final class Backend {
     /** The connect succeeded. */
     public void connected() {
         connections.increment();
+    }
+
+    /** A connect failed; the connection will be retried elsewhere or refused. */
+    public void connectFailed(ConnectFailure why) {
+        failures[why.ordinal()].increment();
+    }
+
+    /** Connects that failed for {@code why}, ever. */
+    public long connectFailures(ConnectFailure why) {
+        return failures[why.ordinal()].sum();
+    }
+
+    /** Bytes forwarded from clients to this endpoint ({@code upstream}); counted as they pass. */
+    public void sentUp(int bytes) {
+        bytesUp.add(bytes);
+    }
+
+    /** Bytes forwarded from this endpoint to clients ({@code downstream}). */
+    public void sentDown(int bytes) {
+        bytesDown.add(bytes);
+    }
+
+    public long bytesUp() {
+        return bytesUp.sum();
+    }
+
+    public long bytesDown() {
+        return bytesDown.sum();
     }
 
     @Override

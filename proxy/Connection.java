@@ -14,8 +14,11 @@ import java.nio.channels.SocketChannel;
 import java.util.BitSet;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.time.Duration;
+import java.time.Instant;
 import pool.Backend;
 import pool.BackendPool;
+import pool.ConnectFailure;
 
 /**
  * One client connection and, once dialled, its endpoint connection.
@@ -31,9 +34,6 @@ import pool.BackendPool;
 final class Connection implements Runnable {
     private static final System.Logger LOG = System.getLogger(Connection.class.getName());
 
-    /** How a connection ended, for logs (and the access log). */
-    enum End { CLIENT_CLOSED, ENDPOINT_CLOSED, CLIENT_RESET, ENDPOINT_RESET, IDLE_TIMEOUT, NO_ENDPOINT, SHUTDOWN }
-
     private final Server server;
     private final Listener listener;
     private final BackendPool pool;
@@ -41,9 +41,10 @@ final class Connection implements Runnable {
     private final String clientName;
     private final long clientKey;
     private final long startNanos = System.nanoTime();
+    private final Instant started = Instant.now();
 
     private final AtomicInteger openPipes = new AtomicInteger(2);
-    private final AtomicReference<End> end = new AtomicReference<>();
+    private final AtomicReference<Outcome> end = new AtomicReference<>();
     private volatile boolean closing;
     private volatile SocketChannel endpoint;
     private Backend backend;
@@ -69,7 +70,7 @@ final class Connection implements Runnable {
     @Override
     public void run() {
         if (!dial()) {
-            end.compareAndSet(null, End.NO_ENDPOINT);
+            end.compareAndSet(null, Outcome.NO_ENDPOINT);
             openPipes.set(0);
             finish();
             return;
@@ -77,7 +78,7 @@ final class Connection implements Runnable {
         try {
             server.spawn(() -> pipe(endpoint, client, false));
         } catch (RuntimeException rejected) { // the server is past its grace period
-            closeFor(End.SHUTDOWN);
+            closeFor(Outcome.SHUTDOWN);
             pipeEnded();
         }
         pipe(client, endpoint, true);
@@ -102,6 +103,7 @@ final class Connection implements Runnable {
                 return true;
             } catch (IOException e) {
                 candidate.released();
+                candidate.connectFailed(failure(e));
                 String reason = candidate.address() + " " + reason(e);
                 reasons = reasons.isEmpty() ? reason : reasons + ", " + reason;
                 LOG.log(DEBUG, "{0}: {1}: connect to {2} failed ({3}), trying the next endpoint",
@@ -113,6 +115,15 @@ final class Connection implements Runnable {
         LOG.log(WARNING, "{0}: {1}: closed, no endpoint could take it: {2}", route.name(), clientName,
                 reasons.isEmpty() ? "none is up" : reasons);
         return false;
+    }
+
+    private static ConnectFailure failure(IOException e) {
+        return switch (e) {
+            case SocketTimeoutException ignored -> ConnectFailure.TIMEOUT;
+            case UnknownHostException ignored -> ConnectFailure.UNRESOLVED;
+            case ConnectException ignored -> ConnectFailure.REFUSED;
+            default -> ConnectFailure.OTHER;
+        };
     }
 
     private static String reason(IOException e) {
@@ -134,21 +145,23 @@ final class Connection implements Runnable {
                 try {
                     n = from.read(buffer);
                 } catch (IOException e) {
-                    abort(upstream ? End.CLIENT_RESET : End.ENDPOINT_RESET, to);
+                    abort(upstream ? Outcome.CLIENT_RESET : Outcome.ENDPOINT_RESET, to);
                     return;
                 }
                 if (n < 0) {
-                    end.compareAndSet(null, upstream ? End.CLIENT_CLOSED : End.ENDPOINT_CLOSED);
+                    end.compareAndSet(null, upstream ? Outcome.CLIENT_CLOSED : Outcome.ENDPOINT_CLOSED);
                     shutdownOutput(to);
                     return;
                 }
                 if (!touched) touched = true;
+                if (upstream) backend.sentUp(n);
+                else backend.sentDown(n);
                 buffer.flip();
                 try {
                     while (buffer.hasRemaining()) to.write(buffer);
                 } catch (IOException e) {
                     // the receiving side is gone: tell the sending side the same way
-                    abort(upstream ? End.ENDPOINT_RESET : End.CLIENT_RESET, from);
+                    abort(upstream ? Outcome.ENDPOINT_RESET : Outcome.CLIENT_RESET, from);
                     return;
                 }
                 buffer.clear();
@@ -171,7 +184,7 @@ final class Connection implements Runnable {
     }
 
     /** Ends the connection because one side failed: {@code reset} gets a TCP reset, not a FIN. */
-    private void abort(End why, SocketChannel reset) {
+    private void abort(Outcome why, SocketChannel reset) {
         if (closing) return; // we closed the sockets ourselves; the failure is the echo of that
         end.compareAndSet(null, why);
         closing = true;
@@ -184,7 +197,7 @@ final class Connection implements Runnable {
     }
 
     /** Closes both sockets from outside the pipes (idle timeout, end of the shutdown grace period). */
-    void closeFor(End why) {
+    void closeFor(Outcome why) {
         end.compareAndSet(null, why);
         closing = true;
         closeSockets();
@@ -214,11 +227,12 @@ final class Connection implements Runnable {
         closeSockets();
         if (backend != null) backend.released();
         listener.released();
-        server.ended(this);
+        var record = new ConnectionRecord(started, pool.route().name(), clientName, backend == null ? null : backend.address(),
+                bytesUp, bytesDown, Duration.ofNanos(System.nanoTime() - startNanos), end.get());
+        server.ended(this, record);
         if (LOG.isLoggable(DEBUG)) {
-            LOG.log(DEBUG, "{0}: {1} -> {2} ended ({3}), {4} bytes up, {5} down, {6} ms", pool.route().name(), clientName,
-                    backend == null ? "-" : backend.address(), end.get(), bytesUp, bytesDown,
-                    (System.nanoTime() - startNanos) / 1_000_000);
+            LOG.log(DEBUG, "{0}: {1} -> {2} ended ({3}), {4} bytes up, {5} down, {6} ms", record.route(), clientName,
+                    backend == null ? "-" : backend.address(), record.outcome().label(), bytesUp, bytesDown, record.duration().toMillis());
         }
     }
 
@@ -229,7 +243,7 @@ final class Connection implements Runnable {
             lastSeenNanos = nowNanos;
         } else if (endpoint != null && nowNanos - lastSeenNanos > pool.route().timeouts().idle().toNanos()) {
             LOG.log(DEBUG, "{0}: {1}: idle for {2}, closing", pool.route().name(), clientName, pool.route().timeouts().idle());
-            closeFor(End.IDLE_TIMEOUT);
+            closeFor(Outcome.IDLE_TIMEOUT);
         }
     }
 

@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
 import java.util.stream.Collectors;
 import pool.Backend;
@@ -34,6 +35,7 @@ public final class Server implements AutoCloseable {
 
     private final Config config;
     private final Dialer dialer;
+    private final Consumer<ConnectionRecord> finished;
     private final BufferPool buffers = new BufferPool(BUFFER_SIZE, 1024);
     private final ExecutorService threads = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("featherlb-conn-", 0).factory());
@@ -43,9 +45,18 @@ public final class Server implements AutoCloseable {
     private volatile boolean stopping;
     private volatile long drainDeadline = Long.MAX_VALUE;
 
-    public Server(Config config, Dialer dialer) {
+    /**
+     * @param finished told of every connection that ended, on the thread that ended it: keep it
+     *                 short and non-blocking (the access log queues, metrics add)
+     */
+    public Server(Config config, Dialer dialer, Consumer<ConnectionRecord> finished) {
         this.config = config;
         this.dialer = dialer;
+        this.finished = finished;
+    }
+
+    public Server(Config config, Dialer dialer) {
+        this(config, dialer, record -> { });
     }
 
     public Server(Config config) {
@@ -118,8 +129,13 @@ public final class Server implements AutoCloseable {
         threads.execute(task);
     }
 
-    void ended(Connection connection) {
+    void ended(Connection connection, ConnectionRecord record) {
         connections.remove(connection);
+        try {
+            finished.accept(record);
+        } catch (RuntimeException e) {
+            LOG.log(WARNING, "recording a finished connection failed: {0}", e.toString());
+        }
     }
 
     private void reapLoop() {
@@ -160,7 +176,7 @@ public final class Server implements AutoCloseable {
         }
         int closed = 0;
         for (Connection connection : connections) {
-            connection.closeFor(Connection.End.SHUTDOWN);
+            connection.closeFor(Outcome.SHUTDOWN);
             closed++;
         }
         if (closed > 0) {

@@ -1,0 +1,65 @@
+package proxy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import algorithms.Strategy;
+import config.Config;
+import config.Endpoint;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import pool.Backend;
+import pool.ConnectFailure;
+
+/** What the server tells the access log and the metrics: per-connection records and per-endpoint counters. */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class RecordsTest {
+
+    @Test
+    void eachFinishedConnectionIsRecordedWithItsBytesAndOutcome() throws Exception {
+        var records = new LinkedBlockingQueue<ConnectionRecord>();
+        int refusing = TestServers.closedPort();
+        try (var backend = new TestServers.Backend(socket -> {
+            socket.getInputStream().readAllBytes();
+            socket.getOutputStream().write(new byte[777]);
+        })) {
+            var route = TestServers.route(Strategy.ROUNDROBIN, List.of(backend.endpoint(1)));
+            var server = new Server(new Config(Path.of("t.yaml"), List.of(route), Duration.ofSeconds(1)), Dialer.TCP, records::add);
+            server.start();
+            try (Socket client = TestServers.connect(server)) {
+                client.getOutputStream().write(new byte[1234]);
+                client.shutdownOutput();
+                assertEquals(777, client.getInputStream().readAllBytes().length);
+            }
+            ConnectionRecord record = records.poll(5, TimeUnit.SECONDS);
+            assertEquals("test", record.route());
+            assertEquals(backend.endpoint(1).address(), record.endpoint());
+            assertEquals(1234, record.bytesUp());
+            assertEquals(777, record.bytesDown());
+            assertEquals(Outcome.CLIENT_CLOSED, record.outcome());
+            Backend counted = server.pools().getFirst().backend(0);
+            assertEquals(1234, counted.bytesUp());
+            assertEquals(777, counted.bytesDown());
+            assertEquals(1, counted.connections());
+            server.close();
+        }
+
+        var refusedRoute = TestServers.route(Strategy.ROUNDROBIN, List.of(new Endpoint("127.0.0.1", refusing, 1, false)));
+        var server = new Server(new Config(Path.of("t.yaml"), List.of(refusedRoute), Duration.ofSeconds(1)), Dialer.TCP, records::add);
+        server.start();
+        try (Socket client = TestServers.connect(server)) {
+            assertEquals(-1, client.getInputStream().read());
+        }
+        ConnectionRecord refused = records.poll(5, TimeUnit.SECONDS);
+        assertEquals(Outcome.NO_ENDPOINT, refused.outcome());
+        assertNull(refused.endpoint());
+        assertEquals(1, server.pools().getFirst().backend(0).connectFailures(ConnectFailure.REFUSED));
+        server.close();
+    }
+}
