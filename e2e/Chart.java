@@ -11,7 +11,7 @@ public final class Chart {
     private static final String[] BACKEND_COLOURS = {"#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#9c755f"};
     private static final String[] PERCENTILE_COLOURS = {"#9ecae1", "#4292c6", "#08519c"};
     private static final int WIDTH = 960, LEFT = 70, RIGHT = 20, PLOT_HEIGHT = 220;
-    private static final int PLOT_WIDTH = WIDTH - LEFT - RIGHT;
+    private static final int PLOT_WIDTH = WIDTH - LEFT - RIGHT, MAX_GROUP_WIDTH = 170;
 
     private Chart() {}
 
@@ -47,7 +47,7 @@ public final class Chart {
             svg.append(f("<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>\n", x, top - 22, BACKEND_COLOURS[i % BACKEND_COLOURS.length]));
             svg.append(text(x + 16, top - 12, "start", "", Scenarios.backend(i + 1)));
         }
-        double group = (double) PLOT_WIDTH / results.size();
+        double group = groupWidth(results.size());
         for (int g = 0; g < results.size(); g++) {
             ScenarioResult r = results.get(g);
             Distribution d = r.distribution();
@@ -91,7 +91,7 @@ public final class Chart {
             svg.append(text(LEFT - 6, y + 4, "end", "", compact(v)));
         }
         svg.append(f("<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#333\"/>\n", LEFT, top + PLOT_HEIGHT, LEFT + PLOT_WIDTH, top + PLOT_HEIGHT));
-        double group = (double) PLOT_WIDTH / results.size();
+        double group = groupWidth(results.size());
         for (int g = 0; g < results.size(); g++) {
             ScenarioResult r = results.get(g);
             WrkResult.Latency l = r.wrk().latency();
@@ -123,10 +123,15 @@ public final class Chart {
         svg.append(text(x, baseline + 34, "middle", r.failed() ? "fill=\"#c00\"" : "fill=\"#080\"", verdict));
     }
 
+    /** Width of one scenario's bars: the plot's width shared out, but no wider than a few bars need. */
+    private static double groupWidth(int groups) {
+        return Math.min(MAX_GROUP_WIDTH, (double) PLOT_WIDTH / groups);
+    }
+
     /** A latency short enough to stand above a narrow bar: "850us", "5.2ms", "98ms", "1.1s". */
     static String compact(double millis) {
         if (millis < 1) return f("%.0fus", millis * 1000);
-        if (millis < 10) return f("%.1fms", millis);
+        if (millis < 10) return f("%.1fms", millis).replace(".0ms", "ms");
         if (millis < 1000) return f("%.0fms", millis);
         return f("%.1fs", millis / 1000).replace(".0s", "s");
     }

@@ -89,14 +89,15 @@ public final class Runner {
         progress.step("building image featherlb:e2e FROM " + environment.getOrDefault("FEATHERLB_JAVA_IMAGE", "the Dockerfile's default"),
                 () -> docker.composeOrFail("building the featherlb image (compose build featherlb)", BUILD, "build", "featherlb"));
         writeConfig(plan);
-        if (!docker.compose(QUICK, "ps", "-q").out().isBlank()) {
-            progress.step("removing the stack an earlier run left up", this::down);
-        }
+        // a stack left by --keep or a killed run would otherwise be reused with its old logs
+        progress.step("removing any stack an earlier run left", this::removeStack);
 
         List<String> backends = IntStream.rangeClosed(1, options.backends()).mapToObj(Scenarios::backend).toList();
         List<String> clients = IntStream.rangeClosed(1, Scenarios.CLIENTS).mapToObj(Scenarios::client).toList();
         List<String> services = Stream.of(backends, List.of("featherlb"), clients).flatMap(List::stream).toList();
-        Thread hook = Thread.ofPlatform().name("e2e-teardown").unstarted(this::down);
+        Thread hook = Thread.ofPlatform().name("e2e-teardown").unstarted(() -> {
+            if (!options.keep()) takeDown();
+        });
         Runtime.getRuntime().addShutdownHook(hook);
         List<ScenarioResult> results = new ArrayList<>();
         Map<String, String> addresses = new LinkedHashMap<>();
@@ -133,7 +134,7 @@ public final class Runner {
                         and remove it with: %1$s down -v --remove-orphans"""
                         .formatted(docker.composeCommand(), AccessLog.PATH));
             } else {
-                progress.step("removing the stack", this::down);
+                progress.step("removing the stack", this::takeDown);
             }
             Runtime.getRuntime().removeShutdownHook(hook);
         }
@@ -164,6 +165,10 @@ public final class Runner {
         progress.line("run log: " + display(log));
         progress.line("chart:   " + display(chart));
         progress.line("result:  " + (failed ? "FAIL" : "PASS") + " in %.0f s".formatted(seconds));
+        // the plain closing line that CI reads, counting checks (INFO lines are not checks)
+        List<Verdict> all = results.stream().flatMap(r -> r.verdicts().stream()).toList();
+        progress.line("e2e: %d passed, %d failed".formatted(
+                all.stream().filter(v -> v.outcome() == Verdict.Outcome.PASS).count(), all.stream().filter(Verdict::failed).count()));
         return failed ? 1 : 0;
     }
 
@@ -324,12 +329,14 @@ public final class Runner {
         }
     }
 
-    /** Takes the stack down; runs once, from the end of the run or from the Ctrl-C hook. */
-    private void down() {
-        if (stackUp.getAndSet(false) || !docker.compose(QUICK, "ps", "-q").out().isBlank()) {
-            Exec.Output out = docker.compose(COMPOSE, "down", "-v", "--remove-orphans", "-t", "2");
-            if (!out.ok()) LOG.log(System.Logger.Level.WARNING, "compose down failed: {0}", out.tail());
-        }
+    /** Takes this run's stack down, once: at the end of the run or from the Ctrl-C hook, whichever comes first. */
+    private void takeDown() {
+        if (stackUp.getAndSet(false)) removeStack();
+    }
+
+    private void removeStack() {
+        Exec.Output out = docker.compose(COMPOSE, "down", "-v", "--remove-orphans", "-t", "2");
+        if (!out.ok()) LOG.log(System.Logger.Level.WARNING, "compose down failed: {0}", out.tail());
     }
 
     private List<String> describeEnvironment() {
