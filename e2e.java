@@ -30,7 +30,8 @@ import picocli.CommandLine.Option;
 class E2e implements Callable<Integer> {
 
     @Option(names = {"-a", "--algorithms"}, split = ",", paramLabel = "NAME",
-            description = "Scenarios to run, comma-separated: roundrobin, random, iphash, leastconn, p2c, weighted (default: all).")
+            description = "Scenarios to run, comma-separated: roundrobin, random, iphash, leastconn, p2c, weighted (default: all); "
+                    + "none runs only the fault scenario.")
     List<String> algorithms = Scenarios.ALGORITHMS;
 
     @Option(names = "--fault", negatable = true, defaultValue = "true", fallbackValue = "true",
@@ -90,7 +91,7 @@ class E2e implements Callable<Integer> {
         }
         Options options;
         try {
-            options = new Options(algorithms, fault, Options.seconds(duration), threads, connections, backends, keep,
+            options = new Options(algorithms.stream().filter(a -> !a.equals("none")).toList(), fault, Options.seconds(duration), threads, connections, backends, keep,
                     jar == null ? null : jar.toAbsolutePath(), repo.resolve(runs));
             if (Scenarios.plan(options.algorithms(), options.backends(), options.fault()).isEmpty()) {
                 return usage("nothing to run: no --algorithms and --no-fault");

@@ -96,12 +96,12 @@ public final class Chart {
             ScenarioResult r = results.get(g);
             WrkResult.Latency l = r.wrk().latency();
             double[] values = {l.p50(), l.p90(), l.p99()};
-            double bar = group * 0.6 / values.length, x0 = LEFT + g * group + group * 0.2;
+            double bar = group * 0.8 / values.length, x0 = LEFT + g * group + group * 0.1;
             for (int i = 0; i < values.length; i++) {
                 double h = PLOT_HEIGHT * scale.applyAsDouble(values[i]), x = x0 + i * bar;
                 svg.append(f("<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"><title>%s %s: %s</title></rect>\n",
                         x, top + PLOT_HEIGHT - h, bar - 2, h, PERCENTILE_COLOURS[i], esc(r.scenario().name()), names[i], RunLog.ms(values[i])));
-                svg.append(text(x + bar / 2 - 1, top + PLOT_HEIGHT - h - 4, "middle", "font-size=\"10\"", compact(values[i])));
+                svg.append(text(x + bar / 2 - 1, top + PLOT_HEIGHT - h - 4, "middle", "font-size=\"9\"", compact(values[i])));
             }
             groupLabel(svg, r, LEFT + g * group + group / 2, top + PLOT_HEIGHT);
         }

@@ -14,6 +14,10 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
@@ -129,10 +133,14 @@ public final class Runner {
         } finally {
             if (options.keep()) {
                 progress.line("""
-                        the stack stays up (--keep); look at it with
-                          %1$s ps | logs featherlb | exec backend1 cat %2$s
-                        and remove it with: %1$s down -v --remove-orphans"""
-                        .formatted(docker.composeCommand(), AccessLog.PATH));
+                        the stack stays up (--keep). Look at it with, for example:
+                          %1$s ps
+                          %1$s logs featherlb
+                          %1$s exec backend1 cat %2$s
+                          %1$s exec client1 wrk -t2 -c20 -d5s http://featherlb:%3$d/
+                        and take it down with:
+                          %1$s down -v --remove-orphans"""
+                        .formatted(docker.composeCommand(), AccessLog.PATH, plan.getFirst().port()));
             } else {
                 progress.step("removing the stack", this::takeDown);
             }
@@ -215,21 +223,17 @@ public final class Runner {
         for (int i = 0; ; i++) {
             long from = System.currentTimeMillis();
             Exec load = docker.exec(containers.get("client1"), wrk(s, "client1", options.threads(), options.connections(), 1));
-            if (i == stopSlice) {
-                sleep(Duration.ofMillis(300)); // under load, not between two wrk runs
-                stoppedAt = System.currentTimeMillis();
-                dockerOrFail("stopping " + victim, "stop", "-t", "2", victimId);
-                progress.line(prefix + "  stopped " + victim);
-            }
-            if (i == startSlice) {
-                sleep(Duration.ofMillis(300));
-                // the moment the command is issued: nginx may answer before `docker start` returns
-                startedAt = System.currentTimeMillis();
-                dockerOrFail("starting " + victim, "start", victimId);
-                progress.line(prefix + "  started " + victim);
-            }
+            // the stop or start runs beside the slice, so that the slice's end is wrk's, not docker's
+            FutureTask<Long> event = null;
+            if (i == stopSlice) event = meanwhile(() -> dockerOrFail("stopping " + victim, "stop", "-t", "2", victimId));
+            if (i == startSlice) event = meanwhile(() -> dockerOrFail("starting " + victim, "start", victimId));
             WrkResult r = parseWrk("client1", load.await(Duration.ofSeconds(60)));
             slices.add(new Fault.Slice(from, System.currentTimeMillis(), r));
+            if (event != null) {
+                long at = join(event);
+                if (i == stopSlice) stoppedAt = at; else startedAt = at;
+                progress.line(prefix + "  %s %s".formatted(i == stopSlice ? "stopped" : "started", victim));
+            }
             String phase = i < stopSlice ? "before" : i < startSlice ? "down" : "after";
             progress.line(prefix + "  %-6s %6.0f req/s, errors: %s".formatted(phase, r.requestsPerSecond(), r.errors()));
             if (startedAt > 0) {
@@ -357,6 +361,35 @@ public final class Runner {
     private String featherlbLog() {
         Exec.Output out = docker.compose(QUICK, "logs", "--no-color", "--tail", "30", "featherlb");
         return out.out().isBlank() ? out.tail() : out.out().strip();
+    }
+
+    /**
+     * Runs {@code command} on a virtual thread 300 ms from now (under load, not between two wrk runs).
+     * The task's value is the moment the command was issued: a container may answer before
+     * {@code docker start} returns, and stops failing connections from the moment {@code docker stop} begins.
+     */
+    private static FutureTask<Long> meanwhile(Runnable command) {
+        FutureTask<Long> task = new FutureTask<>(() -> {
+            sleep(Duration.ofMillis(300));
+            long issued = System.currentTimeMillis();
+            command.run();
+            return issued;
+        });
+        Thread.ofVirtual().name("e2e-fault").start(task);
+        return task;
+    }
+
+    private static long join(FutureTask<Long> task) {
+        try {
+            return task.get(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new E2eException("interrupted");
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof E2eException failure ? failure : new E2eException(e.getCause().toString());
+        } catch (TimeoutException e) {
+            throw new E2eException("docker stop/start did not return within 60 s");
+        }
     }
 
     private void dockerOrFail(String what, String... args) {

@@ -17,8 +17,8 @@ class ReportTest {
         List<Scenario> plan = Scenarios.plan(List.of("roundrobin", "iphash", "weighted"), 3, false);
         WrkResult wrk = new WrkResult(900, 3.0, 300, new WrkResult.Latency(0.5, 12, 90, 1200), WrkResult.Errors.NONE);
         Distribution even = VerdictsTest.counts(300, 300, 300);
-        Map<String, Distribution> perClient = Map.of("client1", VerdictsTest.counts(300, 0, 0),
-                "client2", VerdictsTest.counts(0, 300, 0), "client3", VerdictsTest.counts(0, 0, 300));
+        Map<String, Distribution> perClient = VerdictsTest.clients(VerdictsTest.counts(300, 0, 0),
+                VerdictsTest.counts(0, 300, 0), VerdictsTest.counts(0, 0, 300));
         return plan.stream()
                 .map(s -> new ScenarioResult(s, wrk, even, perClient, Verdicts.judge(s, wrk, even, perClient), null))
                 .toList();

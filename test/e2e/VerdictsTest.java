@@ -16,6 +16,13 @@ class VerdictsTest {
         return new Distribution(BACKENDS, java.util.Arrays.stream(n).boxed().toList());
     }
 
+    /** client1, client2, ... with these distributions. */
+    static Map<String, Distribution> clients(Distribution... perClient) {
+        Map<String, Distribution> map = new LinkedHashMap<>();
+        for (int i = 0; i < perClient.length; i++) map.put(Scenarios.client(i + 1), perClient[i]);
+        return map;
+    }
+
     static Scenario scenario(String name) {
         return Scenarios.plan(List.of(name), 3, false).getFirst();
     }
@@ -63,11 +70,7 @@ class VerdictsTest {
 
     @Test
     void stickyPassesWhenEachClientStaysOnOneBackend() {
-        Map<String, Distribution> perClient = new LinkedHashMap<>();
-        perClient.put("client1", counts(3483, 0, 0));
-        perClient.put("client2", counts(3496, 0, 0));
-        perClient.put("client3", counts(0, 3251, 0));
-        Verdict v = Verdicts.sticky(perClient, 3);
+        Verdict v = Verdicts.sticky(clients(counts(3483, 0, 0), counts(3496, 0, 0), counts(0, 3251, 0)), 3);
         assertEquals(Verdict.Outcome.PASS, v.outcome(), v.toString());
         assertTrue(v.detail().endsWith("3 of 3 clients seen, on 2 distinct backend(s)"), v.detail());
     }
@@ -75,18 +78,14 @@ class VerdictsTest {
     /** An iphash that spreads one client (a round robin, say) is caught. */
     @Test
     void stickyFailsWhenAClientIsSpread() {
-        Map<String, Distribution> perClient = new LinkedHashMap<>();
-        perClient.put("client1", counts(1200, 1100, 1183));
-        perClient.put("client2", counts(0, 3496, 0));
-        perClient.put("client3", counts(0, 0, 3251));
-        Verdict v = Verdicts.sticky(perClient, 3);
+        Verdict v = Verdicts.sticky(clients(counts(1200, 1100, 1183), counts(0, 3496, 0), counts(0, 0, 3251)), 3);
         assertEquals(Verdict.Outcome.FAIL, v.outcome());
         assertTrue(v.detail().startsWith("client1 -> 3 backends"), v.detail());
     }
 
     @Test
     void stickyFailsWhenAClientIsMissing() {
-        Verdict v = Verdicts.sticky(Map.of("client1", counts(10, 0, 0)), 3);
+        Verdict v = Verdicts.sticky(clients(counts(10, 0, 0)), 3);
         assertEquals(Verdict.Outcome.FAIL, v.outcome(), "one client alone proves nothing about addresses");
     }
 
