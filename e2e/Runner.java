@@ -219,30 +219,36 @@ public final class Runner {
         progress.line(prefix + "%s on featherlb:%d, 1 s wrk runs -t%d -c%d from client1; %s stops after %d s, starts %d s later".formatted(
                 s.strategy(), s.port(), options.threads(), options.connections(), victim, plan.before(), plan.down()));
         List<Fault.Slice> slices = new ArrayList<>();
+        // stop and start run beside the slices (docker stop alone may take seconds): the load goes on meanwhile
+        FutureTask<Long> stop = null, start = null;
         long stoppedAt = -1, startedAt = -1;
         for (int i = 0; ; i++) {
             long from = System.currentTimeMillis();
             Exec load = docker.exec(containers.get("client1"), wrk(s, "client1", options.threads(), options.connections(), 1));
-            // the stop or start runs beside the slice, so that the slice's end is wrk's, not docker's
-            FutureTask<Long> event = null;
-            if (i == stopSlice) event = meanwhile(() -> dockerOrFail("stopping " + victim, "stop", "-t", "2", victimId));
-            if (i == startSlice) event = meanwhile(() -> dockerOrFail("starting " + victim, "start", victimId));
+            if (i == stopSlice) {
+                stop = meanwhile(() -> dockerOrFail("stopping " + victim, "stop", "-t", "2", victimId));
+                progress.line(prefix + "  stopping " + victim);
+            }
+            if (i == startSlice) {
+                stoppedAt = join(stop);
+                start = meanwhile(() -> dockerOrFail("starting " + victim, "start", victimId));
+                progress.line(prefix + "  starting " + victim);
+            }
             WrkResult r = parseWrk("client1", load.await(Duration.ofSeconds(60)));
             slices.add(new Fault.Slice(from, System.currentTimeMillis(), r));
-            if (event != null) {
-                long at = join(event);
-                if (i == stopSlice) stoppedAt = at; else startedAt = at;
-                progress.line(prefix + "  %s %s".formatted(i == stopSlice ? "stopped" : "started", victim));
-            }
             String phase = i < stopSlice ? "before" : i < startSlice ? "down" : "after";
             progress.line(prefix + "  %-6s %6.0f req/s, errors: %s".formatted(phase, r.requestsPerSecond(), r.errors()));
+            if (start != null && start.isDone() && startedAt < 0) startedAt = join(start);
             if (startedAt > 0) {
                 int after = i - startSlice + 1;
                 readLogs(List.of(victim));
                 boolean taking = hits.stream().anyMatch(h -> h.backend().equals(victim) && h.scenario().equals(s.name()) && h.millis() >= from);
                 if (after >= plan.minAfter() && taking || after >= plan.maxAfter()) break;
+            } else if (i - startSlice + 1 >= plan.maxAfter()) {
+                break;
             }
         }
+        if (startedAt < 0) startedAt = join(start);
         readLogs(s.backends());
         List<AccessLog.Hit> mine = hits.stream().filter(h -> h.scenario().equals(s.name())).toList();
         Fault.Report report = Fault.analyse(s, slices, stoppedAt, startedAt, mine);
@@ -364,7 +370,7 @@ public final class Runner {
     }
 
     /**
-     * Runs {@code command} on a virtual thread 300 ms from now (under load, not between two wrk runs).
+     * Runs {@code command} on a virtual thread 300 ms from now (under load, not at the start of a wrk run).
      * The task's value is the moment the command was issued: a container may answer before
      * {@code docker start} returns, and stops failing connections from the moment {@code docker stop} begins.
      */
