@@ -3,6 +3,7 @@ package config;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A whole, validated featherlb configuration. Immutable: a reload builds a new one and swaps it in.
@@ -11,11 +12,18 @@ import java.util.List;
  * @param routes        one listener each, at least one
  * @param shutdownGrace how long open connections may run after SIGTERM before they are closed
  *                      ({@code shutdown_grace}, default 10s)
+ * @param admin         the admin HTTP server ({@code admin:}), empty when absent: off
+ * @param accessLog     the access log ({@code access_log}, {@code access_log_format}), default off
  */
-public record Config(Path source, List<Route> routes, Duration shutdownGrace) {
+public record Config(Path source, List<Route> routes, Duration shutdownGrace, Optional<Admin> admin, AccessLog accessLog) {
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(10);
 
     public Config {
         routes = List.copyOf(routes);
+    }
+
+    /** A config without admin server and access log. */
+    public Config(Path source, List<Route> routes, Duration shutdownGrace) {
+        this(source, routes, shutdownGrace, Optional.empty(), AccessLog.OFF);
     }
 }
