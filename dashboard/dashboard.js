@@ -5,7 +5,6 @@
 'use strict';
 
 const POLL_MS = 1000;
-const HISTORY = 60; // seconds of traffic in each sparkline
 const COLORS = ['#2563eb', '#0d9488', '#d97706', '#9333ea', '#db2777', '#65a30d', '#0891b2', '#dc2626'];
 const TOKEN_KEY = 'featherlb-admin-token';
 
@@ -17,10 +16,6 @@ function el(tag, className, text) {
   if (className) e.className = className;
   if (text !== undefined) e.textContent = text;
   return e;
-}
-
-function svg(tag) {
-  return document.createElementNS('http://www.w3.org/2000/svg', tag);
 }
 
 function formatCount(n) {
@@ -104,14 +99,6 @@ function createEndpoint(routeView, routeName, endpoint, index) {
   conns.cell.classList.add('conn-rate');
   const traffic = metricCell('');
   traffic.cell.classList.add('byte-rate');
-  const spark = svg('svg');
-  spark.setAttribute('class', 'spark');
-  spark.setAttribute('viewBox', `0 0 ${HISTORY - 1} 100`);
-  spark.setAttribute('preserveAspectRatio', 'none');
-  const line = svg('polyline');
-  line.setAttribute('stroke', color);
-  spark.append(line);
-  traffic.cell.append(spark);
   const button = el('button');
   button.type = 'button';
   button.addEventListener('click', () => act(routeName, endpoint.address, button.dataset.action, button));
@@ -124,7 +111,7 @@ function createEndpoint(routeView, routeName, endpoint, index) {
   segment.style.background = color;
   segment.title = endpoint.address;
   routeView.share.append(segment);
-  return {row, pill, weight, active, conns, traffic, line, button, segment, history: []};
+  return {row, pill, weight, active, conns, traffic, button, segment};
 }
 
 /** Per second, from the difference to the previous answer; null until there is one. */
@@ -170,8 +157,6 @@ function render(data) {
       }
       updateEndpoint(row, endpoint, rates[i], totalConns, totalBytes, maxActive);
     });
-    const peak = Math.max(1, ...[...view.endpoints.values()].flatMap(r => r.history));
-    for (const row of view.endpoints.values()) drawSpark(row, peak);
   }
   for (const [name, view] of views) {
     if (!seen.has(name)) {
@@ -198,21 +183,11 @@ function updateEndpoint(row, endpoint, rates, totalConns, totalBytes, maxActive)
   row.traffic.fill.style.width = share + '%';
   row.segment.style.width = share + '%';
   row.segment.title = `${endpoint.address}: ${Math.round(share)}% of the traffic`;
-  if (rates.bytes !== null) {
-    row.history.push(rates.bytes);
-    if (row.history.length > HISTORY) row.history.shift();
-  }
   const draining = endpoint.draining;
   row.button.dataset.action = draining ? 'enable' : 'drain';
   row.button.className = draining ? 'enable' : 'drain';
   row.button.textContent = draining ? 'Enable' : 'Drain';
   row.button.title = draining ? 'take new connections again' : 'take no new connections; open ones finish';
-}
-
-function drawSpark(row, peak) {
-  const offset = HISTORY - row.history.length;
-  const points = row.history.map((v, i) => `${offset + i},${(100 - 96 * v / peak).toFixed(1)}`);
-  row.line.setAttribute('points', points.join(' '));
 }
 
 function setStatus(live, text) {
@@ -221,11 +196,16 @@ function setStatus(live, text) {
   status.textContent = text;
 }
 
+let messageTimer = null;
+
+/** Shows a line above the routes; news fades after a while, errors stay until the next message. */
 function showMessage(text, kind) {
   const message = document.getElementById('message');
   message.hidden = !text;
   message.textContent = text || '';
   message.dataset.kind = kind || 'info';
+  clearTimeout(messageTimer);
+  if (text && kind !== 'error') messageTimer = setTimeout(() => showMessage(''), 8000);
 }
 
 async function act(route, address, action, button) {
