@@ -63,7 +63,18 @@ public final class AdminServer implements AutoCloseable {
         this.config = config;
         this.api = api;
         this.metrics = metrics;
-        this.token = config.tokenFile() == null ? null : config.readToken().getBytes(StandardCharsets.UTF_8);
+        this.token = config.tokenFile() == null ? null : token(config);
+    }
+
+    private static byte[] token(Admin config) throws IOException {
+        try {
+            String token = config.readToken();
+            if (token.isEmpty()) throw new IOException("it is empty");
+            return token.getBytes(StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IOException("cannot read the admin token_file " + config.tokenFile() + ": "
+                    + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()), e);
+        }
     }
 
     /** The table of API calls, for other parts to add theirs (e.g. {@code POST /api/v1/reload}). */

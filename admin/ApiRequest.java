@@ -34,7 +34,9 @@ public record ApiRequest(String method, String path, Map<String, String> params,
             throw ApiException.badRequest("the body is not JSON: " + e.getMessage() + " (expected an object such as " + example + ")");
         }
         if (!(parsed instanceof Map<?, ?> map)) {
-            throw ApiException.badRequest("the body is " + Json.write(parsed) + " (expected an object such as " + example + ")");
+            String shown = Json.write(parsed);
+            if (shown.length() > 60) shown = shown.substring(0, 57) + "...";
+            throw ApiException.badRequest("the body is " + shown + " (expected an object such as " + example + ")");
         }
         @SuppressWarnings("unchecked")
         Map<String, Object> object = (Map<String, Object>) map;

@@ -29,13 +29,14 @@ final class Dashboard {
     private final Map<String, File> files = new LinkedHashMap<>();
 
     Dashboard() {
+        Map<String, byte[]> read = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : FILES.entrySet()) {
-            byte[] bytes = read(e.getValue());
-            if (bytes == null) {
-                LOG.log(WARNING, "admin: the dashboard file {0} is not on the classpath; / will answer 404", e.getValue());
-                continue;
-            }
-            files.put(e.getKey(), new File(type(e.getValue()), bytes));
+            byte[] bytes = read.computeIfAbsent(e.getValue(), Dashboard::read);
+            if (bytes != null) files.put(e.getKey(), new File(type(e.getValue()), bytes));
+        }
+        if (read.containsValue(null)) {
+            LOG.log(WARNING, "admin: dashboard files missing from the classpath (check the //FILES lines of featherlb.java): {0}",
+                    read.entrySet().stream().filter(e -> e.getValue() == null).map(Map.Entry::getKey).sorted().toList());
         }
     }
 

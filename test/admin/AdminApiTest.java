@@ -294,4 +294,10 @@ class AdminApiTest {
             admin.close();
         }
     }
+
+    @Test
+    void aTokenFileThatWentAwayStopsTheStart(@TempDir Path dir) {
+        IOException e = assertThrows(IOException.class, () -> new AdminServer(new Admin("127.0.0.1", 0, dir.resolve("gone")), new Router(), exchange -> { }));
+        assertEquals("cannot read the admin token_file " + dir.resolve("gone") + ": no such file", e.getMessage());
+    }
 }
