@@ -14,9 +14,11 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -73,7 +75,7 @@ public final class AdminServer implements AutoCloseable {
             return token.getBytes(StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new IOException("cannot read the admin token_file " + config.tokenFile() + ": "
-                    + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()), e);
+                    + (e instanceof NoSuchFileException ? "no such file" : e.getMessage()), e);
         }
     }
 
@@ -105,7 +107,7 @@ public final class AdminServer implements AutoCloseable {
 
     /** The bound address (the real port when the config asked for port 0). */
     public InetSocketAddress address() {
-        return (InetSocketAddress) server.getAddress();
+        return server.getAddress();
     }
 
     /** Stops serving: waits up to a second for requests under way, then closes what is left. */
@@ -245,7 +247,7 @@ public final class AdminServer implements AutoCloseable {
         } else if (host.indexOf(':') >= 0) {
             host = host.substring(0, host.indexOf(':'));
         }
-        if (host.equalsIgnoreCase("localhost") || host.toLowerCase(java.util.Locale.ROOT).endsWith(".localhost")) return true;
+        if (host.equalsIgnoreCase("localhost") || host.toLowerCase(Locale.ROOT).endsWith(".localhost")) return true;
         try {
             return InetAddress.ofLiteral(host).isLoopbackAddress();
         } catch (IllegalArgumentException notALiteral) {

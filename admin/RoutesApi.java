@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
+import json.Json;
 import pool.Backend;
 import pool.BackendPool;
 import pool.ConnectFailure;
@@ -77,7 +78,7 @@ public final class RoutesApi {
         if (!(value instanceof BigDecimal number)) {
             throw ApiException.badRequest(value == null && !body.containsKey("weight")
                     ? "the body has no \"weight\" (expected " + WEIGHT_EXAMPLE + ")"
-                    : "weight is " + json.Json.write(value) + " (expected " + expected + ")");
+                    : "weight is " + Json.write(value) + " (expected " + expected + ")");
         }
         int weight;
         try {
