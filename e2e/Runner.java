@@ -37,7 +37,9 @@ public final class Runner {
     private static final Duration READY = Duration.ofSeconds(90);
     /** wrk's own deadline per request; the slowed backend answers in about 1 s. */
     private static final String WRK_TIMEOUT = "2s";
+    /** Run files are named by their start: test/e2e/runs/2025-11-26T15-30-12.log (no colons: they trouble some file systems). */
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH-mm-ss");
+    private static final DateTimeFormatter SHOWN = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
     /** Asks a route for one response from inside a client container: curl where there is one, else busybox wget. */
     private static final String PROBE = "if command -v curl >/dev/null 2>&1; then curl -fsS -o /dev/null -m 2 \"$1\"; "
             + "else wget -q -O /dev/null -T 2 \"$1\"; fi";
@@ -90,7 +92,7 @@ public final class Runner {
         } else {
             copyJar(options.jar());
         }
-        progress.step("building image featherlb:e2e FROM " + environment.getOrDefault("FEATHERLB_JAVA_IMAGE", "the Dockerfile's default"),
+        progress.step("building image featherlb:e2e FROM " + javaImage(),
                 () -> docker.composeOrFail("building the featherlb image (compose build featherlb)", BUILD, "build", "featherlb"));
         writeConfig(plan);
         // a stack left by --keep or a killed run would otherwise be reused with its old logs
@@ -157,7 +159,7 @@ public final class Runner {
         boolean failed = results.stream().anyMatch(ScenarioResult::failed);
         List<String> lines = new ArrayList<>(environmentLines);
         lines.add("chart:    " + chart.getFileName());
-        RunLog.Setup setup = new RunLog.Setup(started.withNano(0).toString().replace('T', ' '), options.describe(), lines,
+        RunLog.Setup setup = new RunLog.Setup(SHOWN.format(started), options.describe(), lines,
                 addresses, repo.relativize(config).toString(), seconds);
         String title = "featherlb e2e %s: %s".formatted(setup.started(), failed ? "FAIL" : "PASS");
         String subtitle = "%d backends · wrk %d threads, %d connections, %d s per scenario, Connection: close · %s".formatted(
@@ -356,8 +358,13 @@ public final class Runner {
                 "compose:  %s, project %s; docker engine %s".formatted(docker.composeName(), Docker.PROJECT, engine),
                 "source:   featherlb at git %s%s".formatted(git.isEmpty() ? "(unknown)" : git, options.jar() == null ? "" : ", jar " + options.jar()),
                 "images:   featherlb featherlb:e2e FROM %s; backends %s; clients %s".formatted(
-                        environment.getOrDefault("FEATHERLB_JAVA_IMAGE", "the Dockerfile's default"),
+                        javaImage(),
                         image("backend1"), image("client1")));
+    }
+
+    /** The base image of featherlb's image, as compose.yaml passes it to the Dockerfile. */
+    private String javaImage() {
+        return environment.getOrDefault("FEATHERLB_JAVA_IMAGE", "the Dockerfile's default");
     }
 
     private String image(String service) {
