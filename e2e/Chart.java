@@ -52,8 +52,7 @@ public final class Chart {
             ScenarioResult r = results.get(g);
             Distribution d = r.distribution();
             List<Double> expected = switch (r.scenario().check()) {
-                case Scenario.Check.Split ignored -> Verdicts.expectedShares(r.scenario());
-                case Scenario.Check.RandomSplit ignored -> Verdicts.expectedShares(r.scenario());
+                case Scenario.Check.Split _, Scenario.Check.RandomSplit _ -> Verdicts.expectedShares(r.scenario());
                 default -> null;
             };
             double bar = group * 0.8 / d.backends().size();

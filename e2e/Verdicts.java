@@ -22,10 +22,10 @@ public final class Verdicts {
         List<Verdict> verdicts = new ArrayList<>();
         verdicts.add(switch (s.check()) {
             case Scenario.Check.Split split -> split(all, expectedShares(s), split.tolerance());
-            case Scenario.Check.RandomSplit ignored -> randomSplit(all, expectedShares(s));
-            case Scenario.Check.Sticky ignored -> sticky(perClient, s.clients());
+            case Scenario.Check.RandomSplit _ -> randomSplit(all, expectedShares(s));
+            case Scenario.Check.Sticky _ -> sticky(perClient, s.clients());
             case Scenario.Check.SlowGetsFewer slow -> slowGetsFewer(all, slow.slow(), slow.ratio());
-            case Scenario.Check.Fault ignored -> throw new IllegalArgumentException("the fault scenario is judged by Fault.analyse");
+            case Scenario.Check.Fault _ -> throw new IllegalArgumentException("the fault scenario is judged by Fault.analyse");
         });
         verdicts.add(noErrors(wrk.errors()));
         verdicts.add(Verdict.info("requests", "wrk completed %d, the backends logged %d (requests in flight when wrk stopped are logged but not counted by wrk)"
