@@ -92,14 +92,14 @@ class ReloadTest {
             server.start();
             InetSocketAddress oldAddress = new InetSocketAddress(InetAddress.getLoopbackAddress(), oldPort);
             InetSocketAddress newAddress = new InetSocketAddress(InetAddress.getLoopbackAddress(), newPort);
-            try (Socket longLived = new Socket(oldAddress.getAddress(), oldPort);
-                 LoadLoop onNew = new LoadLoop(() -> newAddress, 4, 30)) {
-                // the new port is not served yet: the loop's failures before the reload are expected
+            try (Socket longLived = new Socket(oldAddress.getAddress(), oldPort)) {
                 String changes = server.reload(config(route("web", newPort, Strategy.ROUNDROBIN, a.endpoint(1))));
                 assertEquals("+web -web", changes);
-                onNew.failures.clear();
-                progress(onNew, 200);
-                assertEquals(List.of(), List.copyOf(onNew.failures), "every request on the new port is served");
+                try (LoadLoop onNew = new LoadLoop(() -> newAddress, 4, 30)) {
+                    progress(onNew, 200);
+                    onNew.close();
+                    assertEquals(List.of(), List.copyOf(onNew.failures), "every request on the new port is served");
+                }
                 assertThrows(IOException.class, () -> new Socket(oldAddress.getAddress(), oldPort).close(), "the old port is closed");
                 // a connection opened before the reload still works
                 longLived.getOutputStream().write("GET\n".getBytes(StandardCharsets.US_ASCII));
