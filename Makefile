@@ -28,5 +28,9 @@ e2e: ## docker compose end-to-end test; writes test/e2e/runs/<datetime>.log
 bench: ## featherlb vs HAProxy vs nginx vs direct; writes bench/results/
 	./jbang bench/bench.java $(BENCH_ARGS)
 
+image: ## build the featherlb container image (tag featherlb) from the host-built jar
+	./jbang export fatjar --force -O target/featherlb.jar featherlb.java
+	docker build -t featherlb .
+
 clean: ## remove build output
 	rm -rf target
