@@ -27,6 +27,7 @@ final class Listener implements AutoCloseable {
     private final ServerSocketChannel channel;
     private final Semaphore permits; // null: unlimited
     private final Thread acceptor;
+    private final Refusals refusals;
     private volatile BackendPool pool;
     private volatile boolean open = true;
 
@@ -35,6 +36,7 @@ final class Listener implements AutoCloseable {
         this.pool = pool;
         var route = pool.route();
         this.permits = route.maxConnections() > 0 ? new Semaphore(route.maxConnections()) : null;
+        this.refusals = new Refusals(route.name());
         this.channel = ServerSocketChannel.open();
         try {
             channel.setOption(StandardSocketOptions.SO_REUSEADDR, true);
@@ -53,6 +55,11 @@ final class Listener implements AutoCloseable {
 
     BackendPool pool() {
         return pool;
+    }
+
+    /** The route's rate-limited log of refused clients. */
+    Refusals refusals() {
+        return refusals;
     }
 
     /** The bound address (the real port when the route asked for port 0). */

@@ -5,6 +5,7 @@ import static java.lang.System.Logger.Level.WARNING;
 
 import config.Config;
 import config.Route;
+import health.HealthChecker;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -19,14 +20,16 @@ import java.util.random.RandomGenerator;
 import java.util.stream.Collectors;
 import pool.Backend;
 import pool.BackendPool;
+import pool.Ticker;
 
 /**
- * The running balancer: a listener per route, a virtual thread per direction per connection, and
- * one platform thread that closes idle connections.
+ * The running balancer: a listener per route, a virtual thread per direction per connection, a
+ * virtual thread per actively checked endpoint, and one platform thread that closes idle
+ * connections.
  *
- * <p>Lifecycle: {@link #start()} binds every listener or none; {@link #shutdown(Duration)} stops in
- * two phases (stop accepting, let open connections finish until the grace period ends, then close
- * what is left and say how many).
+ * <p>Lifecycle: {@link #start()} binds every listener or none, then starts the health checks;
+ * {@link #shutdown(Duration)} stops in two phases (stop accepting and checking, let open
+ * connections finish until the grace period ends, then close what is left and say how many).
  */
 public final class Server implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Server.class.getName());
@@ -36,11 +39,13 @@ public final class Server implements AutoCloseable {
     private final Config config;
     private final Dialer dialer;
     private final Consumer<ConnectionRecord> finished;
+    private final Ticker ticker;
     private final BufferPool buffers = new BufferPool(BUFFER_SIZE, 1024);
     private final ExecutorService threads = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("featherlb-conn-", 0).factory());
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final List<Listener> listeners = new ArrayList<>();
+    private final List<HealthChecker> checkers = new ArrayList<>();
     private final Thread reaper = Thread.ofPlatform().daemon().name("featherlb-idle").unstarted(this::reapLoop);
     private volatile boolean stopping;
     private volatile long drainDeadline = Long.MAX_VALUE;
@@ -48,11 +53,17 @@ public final class Server implements AutoCloseable {
     /**
      * @param finished told of every connection that ended, on the thread that ended it: keep it
      *                 short and non-blocking (the access log queues, metrics add)
+     * @param ticker   the clock of passive cool-downs and slow start (tests move it on by hand)
      */
-    public Server(Config config, Dialer dialer, Consumer<ConnectionRecord> finished) {
+    public Server(Config config, Dialer dialer, Consumer<ConnectionRecord> finished, Ticker ticker) {
         this.config = config;
         this.dialer = dialer;
         this.finished = finished;
+        this.ticker = ticker;
+    }
+
+    public Server(Config config, Dialer dialer, Consumer<ConnectionRecord> finished) {
+        this(config, dialer, finished, Ticker.SYSTEM);
     }
 
     public Server(Config config, Dialer dialer) {
@@ -69,7 +80,7 @@ public final class Server implements AutoCloseable {
         RandomGenerator random = RandomGenerator.getDefault();
         try {
             for (Route route : config.routes()) {
-                List<Backend> backends = route.endpoints().stream().map(Backend::new).toList();
+                List<Backend> backends = route.endpoints().stream().map(e -> new Backend(e, route, ticker, this::wentDown)).toList();
                 listeners.add(new Listener(this, new BackendPool(route, backends, random)));
             }
         } catch (IOException e) {
@@ -84,6 +95,11 @@ public final class Server implements AutoCloseable {
                     route.strategy().configName(), route.endpoints().stream()
                             .map(e -> e.address() + (e.weight() != 1 ? " weight " + e.weight() : "") + (e.backup() ? " backup" : ""))
                             .collect(Collectors.joining(", ")));
+        }
+        for (Listener listener : listeners) {
+            HealthChecker checker = new HealthChecker(listener.pool(), dialer::dial);
+            checkers.add(checker);
+            checker.start();
         }
         reaper.start();
     }
@@ -129,6 +145,19 @@ public final class Server implements AutoCloseable {
         threads.execute(task);
     }
 
+    /** {@code on_down: close}: closes the connections open to {@code backend}, which just went down.
+     * Runs on the thread that saw it go down (a check thread or a connection's). */
+    private void wentDown(Backend backend) {
+        int closed = 0;
+        for (Connection connection : connections) {
+            if (connection.backend() == backend) {
+                connection.closeFor(Outcome.SHUTDOWN);
+                closed++;
+            }
+        }
+        if (closed > 0) LOG.log(INFO, "endpoint {0} is down: closed its {1} open connection(s)", backend.health().name(), closed);
+    }
+
     void ended(Connection connection, ConnectionRecord record) {
         connections.remove(connection);
         try {
@@ -147,6 +176,7 @@ public final class Server implements AutoCloseable {
             }
             long now = System.nanoTime();
             for (Connection connection : connections) connection.reap(now);
+            for (Listener listener : listeners) listener.refusals().flush(now);
         }
     }
 
@@ -161,6 +191,7 @@ public final class Server implements AutoCloseable {
             if (stopping) return 0;
             stopping = true;
             listeners.forEach(Listener::close);
+            checkers.forEach(HealthChecker::close);
         }
         int open = connections.size();
         if (open > 0) {
