@@ -47,7 +47,8 @@ final class HealthSections {
         if (s == null) return null;
         String typeName = s.string("type", base.type().configName(), "one of: " + TYPES);
         HealthCheck.Type type = HealthCheck.Type.byName(typeName);
-        if (type == null) {
+        boolean typeKnown = type != null;
+        if (!typeKnown) {
             problems.at(s.value("type"), "unknown health check type '" + typeName + "' (expected one of: " + TYPES + ")");
             type = base.type();
         }
@@ -63,9 +64,11 @@ final class HealthSections {
         int fall = s.integer("fall", base.fall(), 1, 100);
         int port = s.integer("port", base.port(), 1, 65535);
         s.finish();
-        onlyFor(problems, s, "path", type, HealthCheck.Type.HTTP);
-        onlyFor(problems, s, "send", type, HealthCheck.Type.SEND_EXPECT);
-        onlyFor(problems, s, "expect", type, HealthCheck.Type.SEND_EXPECT);
+        if (typeKnown) { // else which fields belong is anyone's guess: the type's own error says enough
+            onlyFor(problems, s, "path", type, HealthCheck.Type.HTTP);
+            onlyFor(problems, s, "send", type, HealthCheck.Type.SEND_EXPECT);
+            onlyFor(problems, s, "expect", type, HealthCheck.Type.SEND_EXPECT);
+        }
         if (type == HealthCheck.Type.SEND_EXPECT && expect.isEmpty()) {
             problems.at(s.node(), s.what() + " is type send_expect but has no 'expect' (expected the first bytes of a healthy reply, such as +PONG)");
         }
