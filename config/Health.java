@@ -8,7 +8,7 @@ import java.time.Duration;
  * @param check       the route's active check ({@code health_check}), or null for none; an endpoint
  *                    may override parts of it (see {@link #checkOf})
  * @param passive     what failed connects do ({@code passive}; on by default)
- * @param slowStart   a recovered endpoint's weight ramps from a tenth to full over this time
+ * @param slowStart   a recovered endpoint's weight ramps from a tenth to full over this time, in tenths
  *                    ({@code slow_start}, default zero: off; not applied to iphash)
  * @param closeOnDown close the open connections of an endpoint that goes down
  *                    ({@code on_down: close}; default {@code leave}: they run on)

@@ -35,11 +35,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * connect refused x3}). When the route says {@code on_down: close}, the server's callback closes
  * the endpoint's open connections; it runs on the thread that saw the change, outside the lock.
  *
- * <p>Slow start: for {@code slow_start} after it comes back (never at start-up), the endpoint's
- * weight is {@code weight × step} with {@code step} rising from 1 to {@link #RAMP_STEPS}, in units
- * of {@code 1/RAMP_STEPS}; the pool scales every endpoint's weight by {@link #RAMP_STEPS} so that
- * the units match. Steps rather than a smooth ramp so that the weights change a handful of times,
- * not at every pick. Not for iphash: each step would move clients between endpoints, which is what
+ * <p>Slow start: for {@code slow_start} after it comes back (never at start-up), the endpoint has
+ * {@code weight × step} in units of {@code 1/RAMP_STEPS}, {@code step} being the tenths of
+ * {@code slow_start} gone by (at least 1, so that it is tried at once), and its whole weight when
+ * {@code slow_start} is over; the pool scales every endpoint's weight by {@link #RAMP_STEPS} so
+ * that the units match. Steps rather than a smooth ramp so that the weights change a handful of
+ * times, not at every pick. Not for iphash: each step would move clients between endpoints, which is what
  * iphash is there to avoid (HAProxy likewise applies slowstart to dynamic algorithms only).
  *
  * <p>Threads: changes take this object's monitor. The reads made for every pick ({@link #usable()},
@@ -139,14 +140,14 @@ public final class HealthState {
     /**
      * {@code weight} as it is {@code now}, in units of {@code 1/RAMP_STEPS}: {@code weight ×
      * RAMP_STEPS} when not ramping. During a ramp (or half-open, which ramps from the end of the
-     * cool-down) at least {@code weight}, so that the endpoint is tried at once.
+     * cool-down) {@code weight × max(1, tenths of slow_start gone by)}.
      */
     public int rampedWeight(int weight, long now) {
         if (stepNanos == 0) return weight * RAMP_STEPS;
         long start = ejected ? ejectedUntil : rampStart.get();
         if (start == NOT_RAMPING) return weight * RAMP_STEPS;
         long elapsed = now - start;
-        long step = elapsed <= 0 ? 1 : 1 + elapsed / stepNanos;
+        long step = elapsed <= 0 ? 1 : Math.max(1, elapsed / stepNanos);
         if (step >= RAMP_STEPS) {
             if (!ejected) rampStart.compareAndSet(start, NOT_RAMPING); // ended; a new ramp may have begun meanwhile
             return weight * RAMP_STEPS;
