@@ -33,6 +33,11 @@ public final class LogLines extends Handler implements AutoCloseable {
         return new LogLines(type.getName());
     }
 
+    /** Captures INFO and above from the logger called {@code name}. */
+    public static LogLines of(String name) {
+        return new LogLines(name);
+    }
+
     public List<String> lines() {
         return List.copyOf(lines);
     }
