@@ -11,6 +11,7 @@ JUNIT=org.junit.platform:junit-platform-console-standalone:6.0.1
 TEST_DEPS=${JUNIT}${FEATHERLB_TEST_DEPS:+,$FEATHERLB_TEST_DEPS}
 out=target/test
 rm -rf "$out" && mkdir -p "$out/classes"
+bash build/peers.sh # real peers some tests talk to (redis-server); a test whose peer is missing skips
 
 cp=$(./jbang info classpath --quiet --deps-only --deps "$TEST_DEPS" featherlb.java) || {
   echo "test: could not resolve the dependencies of featherlb.java" >&2; exit 2; }

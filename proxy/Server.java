@@ -191,8 +191,8 @@ public final class Server implements AutoCloseable {
             if (stopping) return 0;
             stopping = true;
             listeners.forEach(Listener::close);
-            checkers.forEach(HealthChecker::close);
         }
+        checkers.forEach(HealthChecker::close); // outside the lock: it waits for the check threads to end
         int open = connections.size();
         if (open > 0) {
             LOG.log(INFO, "stopped accepting; waiting up to {0} for {1} open connection(s)", grace, open);
