@@ -61,6 +61,7 @@ public final class HealthState {
     private final long cooldownNanos;
     private final String cooldownText;
     private final long stepNanos; // slow start: the length of one step; 0 = no slow start
+    private final String slowStartText;
     private final Ticker ticker;
     private final Runnable wentDown; // null: leave open connections alone
 
@@ -90,6 +91,7 @@ public final class HealthState {
         this.cooldownNanos = nanos(health.passive().cooldown());
         this.cooldownText = Durations.format(health.passive().cooldown());
         this.stepNanos = slowStart ? Math.max(1, nanos(health.slowStart()) / RAMP_STEPS) : 0;
+        this.slowStartText = slowStart ? ", slow start over " + Durations.format(health.slowStart()) : "";
         this.ticker = ticker;
         this.wentDown = wentDown;
     }
@@ -263,7 +265,7 @@ public final class HealthState {
     private void becameUp(String why, long since) {
         if (stepNanos != 0) rampStart.set(since);
         reason = "";
-        LOG.log(INFO, "endpoint {0} up: {1}{2}", name, why, stepNanos != 0 ? ", slow start" : "");
+        LOG.log(INFO, "endpoint {0} up: {1}{2}", name, why, slowStartText);
     }
 
     private static String describe(ConnectFailure why) {
