@@ -54,16 +54,22 @@ public final class HealthState {
     /** Longer than anyone waits: keeps {@code now + cooldown} clear of overflow. */
     private static final long FOREVER = Duration.ofDays(365 * 100).toNanos();
 
-    private final String name;
-    private final int rise;
-    private final int fall;
-    private final int passiveFailures;
-    private final long cooldownNanos;
-    private final String cooldownText;
-    private final long stepNanos; // slow start: the length of one step; 0 = no slow start
-    private final String slowStartText;
+    /** The rules from the config, swapped whole when a reload changes them. */
+    private record Rules(String name, int rise, int fall, int passiveFailures, long cooldownNanos, String cooldownText,
+                         long stepNanos, String slowStartText, boolean closeOnDown) {
+        static Rules of(String name, Health health, HealthCheck check, boolean slowStart) {
+            HealthCheck counts = check != null ? check : HealthCheck.DEFAULTS;
+            return new Rules(name, counts.rise(), counts.fall(), health.passive().failures(), nanos(health.passive().cooldown()),
+                    Durations.format(health.passive().cooldown()),
+                    slowStart ? Math.max(1, nanos(health.slowStart()) / RAMP_STEPS) : 0, // the length of one step; 0: none
+                    slowStart ? ", slow start over " + Durations.format(health.slowStart()) : "",
+                    health.closeOnDown());
+        }
+    }
+
+    private volatile Rules rules;
     private final Ticker ticker;
-    private final Runnable wentDown; // null: leave open connections alone
+    private final Runnable wentDown; // run after a change to down when the rules say on_down: close
 
     private volatile boolean checkedDown;
     private volatile boolean ejected;
@@ -80,27 +86,26 @@ public final class HealthState {
     /**
      * @param name     {@code route/host:port}, for logs
      * @param check    the endpoint's active check (for rise and fall), or null when it has none
-     * @param wentDown run after each change to down, or null
+     * @param wentDown run after each change to down if {@code health} says {@code on_down: close}
      */
     public HealthState(String name, Health health, HealthCheck check, boolean slowStart, Ticker ticker, Runnable wentDown) {
-        this.name = name;
-        HealthCheck rules = check != null ? check : HealthCheck.DEFAULTS;
-        this.rise = rules.rise();
-        this.fall = rules.fall();
-        this.passiveFailures = health.passive().failures();
-        this.cooldownNanos = nanos(health.passive().cooldown());
-        this.cooldownText = Durations.format(health.passive().cooldown());
-        this.stepNanos = slowStart ? Math.max(1, nanos(health.slowStart()) / RAMP_STEPS) : 0;
-        this.slowStartText = slowStart ? ", slow start over " + Durations.format(health.slowStart()) : "";
+        this.rules = Rules.of(name, health, check, slowStart);
         this.ticker = ticker;
         this.wentDown = wentDown;
     }
 
-    /** The state of {@code endpoint} of {@code route}; {@code wentDown} is called only with {@code on_down: close}. */
+    /** The state of {@code endpoint} of {@code route}. */
     public static HealthState of(Route route, Endpoint endpoint, Ticker ticker, Runnable wentDown) {
-        Health health = route.health();
-        return new HealthState(route.name() + "/" + endpoint.address(), health, health.checkOf(endpoint),
-                slowStarts(route), ticker, health.closeOnDown() ? wentDown : null);
+        return new HealthState(nameOf(route, endpoint), route.health(), route.health().checkOf(endpoint), slowStarts(route), ticker, wentDown);
+    }
+
+    private static String nameOf(Route route, Endpoint endpoint) {
+        return route.name() + "/" + endpoint.address();
+    }
+
+    /** A reload kept this endpoint: its new route's rules apply from now on; its state stays as it is. */
+    public void reconfigure(Route route, Endpoint endpoint) {
+        rules = Rules.of(nameOf(route, endpoint), route.health(), route.health().checkOf(endpoint), slowStarts(route));
     }
 
     /** Whether the route's endpoints ramp up after a recovery: {@code slow_start} is set and the
@@ -115,7 +120,7 @@ public final class HealthState {
 
     /** {@code route/host:port}, as the log lines name the endpoint. */
     public String name() {
-        return name;
+        return rules.name();
     }
 
     /** Now, on this state's clock. */
@@ -145,6 +150,7 @@ public final class HealthState {
      * cool-down) {@code weight × max(1, tenths of slow_start gone by)}.
      */
     public int rampedWeight(int weight, long now) {
+        long stepNanos = rules.stepNanos();
         if (stepNanos == 0) return weight * RAMP_STEPS;
         long start = ejected ? ejectedUntil : rampStart.get();
         if (start == NOT_RAMPING) return weight * RAMP_STEPS;
@@ -162,12 +168,13 @@ public final class HealthState {
     public void checked(String failure) {
         boolean down = false;
         synchronized (this) {
+            Rules r = rules;
             boolean first = !decided;
             decided = true;
             if (failure == null) {
                 passes++;
                 fails = 0;
-                if (!healthy() && passes >= rise) {
+                if (!healthy() && passes >= r.rise()) {
                     checkedDown = false;
                     ejected = false;
                     connectFailures.set(0);
@@ -176,7 +183,7 @@ public final class HealthState {
             } else {
                 fails++;
                 passes = 0;
-                if (!checkedDown && (first || fails >= fall)) {
+                if (!checkedDown && (first || fails >= r.fall())) {
                     boolean before = healthy();
                     checkedDown = true;
                     down = becameDown(before, first ? "first check failed (" + failure + ")"
@@ -200,30 +207,31 @@ public final class HealthState {
         if (!ejected || ticker.nanos() - ejectedUntil < 0) return; // not half-open: picked before the ejection
         ejected = false;
         connectFailures.set(0);
-        if (!checkedDown) becameUp("connected after the " + cooldownText + " cool-down", ejectedUntil);
+        if (!checkedDown) becameUp("connected after the " + rules.cooldownText() + " cool-down", ejectedUntil);
     }
 
     /** A connect to the endpoint failed. Called by connection threads. */
     public void connectFailed(ConnectFailure why) {
-        if (passiveFailures == 0) return;
+        Rules r = rules;
+        if (r.passiveFailures() == 0) return;
         boolean down = false;
         synchronized (this) {
             long now = ticker.nanos();
             if (ejected) {
                 if (now - ejectedUntil >= 0) { // the half-open try failed: another cool-down
-                    ejectedUntil = now + cooldownNanos;
-                    LOG.log(DEBUG, "endpoint {0} still down: {1}, next try in {2}", name, describe(why), cooldownText);
+                    ejectedUntil = now + r.cooldownNanos();
+                    LOG.log(DEBUG, "endpoint {0} still down: {1}, next try in {2}", r.name(), describe(why), r.cooldownText());
                 }
                 return;
             }
             int failures = connectFailures.incrementAndGet();
-            if (failures < passiveFailures) return;
+            if (failures < r.passiveFailures()) return;
             boolean before = healthy();
-            ejectedUntil = now + cooldownNanos; // before ejected: usable() reads them in the other order
+            ejectedUntil = now + r.cooldownNanos(); // before ejected: usable() reads them in the other order
             ejected = true;
             connectFailures.set(0);
             passes = 0; // rise passed checks from here end the ejection early
-            down = becameDown(before, describe(why) + " x" + failures, " (trying again in " + cooldownText + ")");
+            down = becameDown(before, describe(why) + " x" + failures, " (trying again in " + r.cooldownText() + ")");
         }
         if (down) wentDown.run();
     }
@@ -253,19 +261,21 @@ public final class HealthState {
     private boolean becameDown(boolean wasHealthy, String why, String more) {
         rampStart.set(NOT_RAMPING);
         reason = why;
+        Rules r = rules;
         if (!wasHealthy) { // already down for the other verdict: no change to report
-            LOG.log(DEBUG, "endpoint {0} also down: {1}", name, why);
+            LOG.log(DEBUG, "endpoint {0} also down: {1}", r.name(), why);
             return false;
         }
-        LOG.log(INFO, "endpoint {0} down: {1}{2}", name, why, more);
-        return wentDown != null;
+        LOG.log(INFO, "endpoint {0} down: {1}{2}", r.name(), why, more);
+        return r.closeOnDown() && wentDown != null;
     }
 
     /** Under the monitor: logs a change to up and starts the slow-start ramp from {@code since}. */
     private void becameUp(String why, long since) {
-        if (stepNanos != 0) rampStart.set(since);
+        Rules r = rules;
+        if (r.stepNanos() != 0) rampStart.set(since);
         reason = "";
-        LOG.log(INFO, "endpoint {0} up: {1}{2}", name, why, slowStartText);
+        LOG.log(INFO, "endpoint {0} up: {1}{2}", r.name(), why, r.slowStartText());
     }
 
     private static String describe(ConnectFailure why) {
@@ -279,6 +289,6 @@ public final class HealthState {
 
     @Override
     public String toString() {
-        return name + (healthy() ? " up" : " down: " + reason);
+        return rules.name() + (healthy() ? " up" : " down: " + reason);
     }
 }

@@ -166,6 +166,21 @@ class HealthStateTest {
     }
 
     @Test
+    void aReloadChangesTheRulesAndKeepsTheState() {
+        HealthState s = state(check(2, 3), Passive.DEFAULTS, Duration.ZERO);
+        s.checked(null);
+        s.checked("http 503");
+        assertTrue(s.usable());
+        Endpoint endpoint = new Endpoint("a", 80, 1, false);
+        Health stricter = new Health(check(2, 2), new Passive(1, Duration.ofSeconds(5)), Duration.ZERO, false);
+        s.reconfigure(new Route("web2", "0.0.0.0", 1, Strategy.ROUNDROBIN, List.of(endpoint), Timeouts.DEFAULTS, 0, 3, stricter), endpoint);
+        s.checked("http 503");
+        assertFalse(s.usable(), "the failure before the reload counts: 2 in a row meets the new fall of 2");
+        assertEquals("web2/a:80", s.name());
+        assertEquals(0, downs.get(), "on_down: leave now");
+    }
+
+    @Test
     void eachChangeIsLoggedOnceAtInfo() {
         try (LogLines log = LogLines.of(HealthState.class)) {
             HealthState s = state(check(2, 3), new Passive(3, Duration.ofSeconds(10)), Duration.ZERO);
