@@ -12,7 +12,8 @@
 //SOURCES health/SendExpectProbe.java
 //SOURCES pool/Backend.java pool/BackendPool.java pool/ConnectFailure.java pool/HealthState.java pool/Ticker.java
 //SOURCES process/Signals.java
-//SOURCES proxy/BufferPool.java proxy/Connection.java proxy/ConnectionRecord.java proxy/Dialer.java proxy/Listener.java
+//SOURCES reload/ConfigWatcher.java reload/ReloadResult.java reload/Reloader.java
+//SOURCES proxy/BufferPool.java proxy/Connection.java proxy/ConnectionLimit.java proxy/ConnectionRecord.java proxy/Dialer.java proxy/Listener.java
 //SOURCES proxy/Outcome.java proxy/Refusals.java proxy/Server.java
 //RUNTIME_OPTIONS -XX:+UseSerialGC
 
@@ -26,6 +27,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.Security;
 import java.time.Duration;
@@ -39,6 +41,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import proxy.Server;
 import process.Signals;
+import reload.ConfigWatcher;
+import reload.Reloader;
 
 /** The featherlb command: reads the config, starts the server, stops it on SIGTERM/SIGINT. Wiring only. */
 @Command(name = "featherlb", mixinStandardHelpOptions = true, version = "featherlb 0.1.0",
@@ -71,10 +75,13 @@ import process.Signals;
             "        - {host: localhost, port: 8081, weight: 1, backup: false}",
             "          # health_check: {port: 9000}   # per endpoint: override any check field",
             "  shutdown_grace: 10s",
+            "  reuse_port: false              # true: a new process may bind the same ports",
             "",
             "Signals: SIGTERM or SIGINT stops accepting, lets open connections finish",
             "for the grace period, closes the rest and exits 0; a second signal ends",
-            "the grace period at once.",
+            "the grace period at once. SIGHUP, or saving the config file, reloads it:",
+            "an invalid file is logged and the running config kept; open connections",
+            "are never cut by a reload.",
             "",
             "Exit codes: 0 ok, 1 cannot start (e.g. port in use), 2 bad config or command line."})
 public final class featherlb implements Callable<Integer> {
@@ -94,6 +101,10 @@ public final class featherlb implements Callable<Integer> {
             description = "override the config's shutdown_grace, e.g. 500ms, 30s")
     Duration grace;
 
+    @Option(names = "--watch", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "reload when the config file changes (default: on); SIGHUP always reloads")
+    boolean watch;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -106,30 +117,48 @@ public final class featherlb implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         configureLogging(debug);
-        Config cfg;
-        try {
-            cfg = ConfigLoader.load(config);
-        } catch (ConfigException e) {
-            e.errors().forEach(err::println);
-            err.flush();
-            return 2;
-        }
         if (validate) {
-            out.printf("%s: ok, %d route(s)%n", config, cfg.routes().size());
-            out.flush();
-            return 0;
+            try {
+                Config cfg = ConfigLoader.load(config);
+                out.printf("%s: ok, %d route(s)%n", config, cfg.routes().size());
+                out.flush();
+                return 0;
+            } catch (ConfigException e) {
+                e.errors().forEach(err::println);
+                err.flush();
+                return 2;
+            }
         }
+        // watch before loading, so that a save while we start is not missed
+        Path dir = config.toAbsolutePath().getParent();
+        try (ConfigWatcher watcher = watch && Files.isDirectory(dir) ? new ConfigWatcher(config, Duration.ofMillis(200)) : null) {
+            Config cfg;
+            try {
+                cfg = ConfigLoader.load(config);
+            } catch (ConfigException e) {
+                e.errors().forEach(err::println);
+                err.flush();
+                return 2;
+            }
+            return serve(cfg, watcher, err);
+        }
+    }
+
+    /** Runs the balancer until SIGTERM/SIGINT and its drain are over. */
+    private int serve(Config cfg, ConfigWatcher watcher, PrintWriter err) throws InterruptedException {
         // endpoint names are resolved at every connect; keep the JVM's cache of answers short too
         Security.setProperty("networkaddress.cache.ttl", "5");
         Security.setProperty("networkaddress.cache.negative.ttl", "1");
         Server server = new Server(cfg);
-        Duration drain = grace != null ? grace : cfg.shutdownGrace();
+        Reloader reloader = new Reloader(config, server);
         CountDownLatch stopped = new CountDownLatch(1);
         AtomicBoolean signalled = new AtomicBoolean();
-        // handlers first: a SIGTERM that arrives while the listeners bind must still drain, not kill
+        // handlers first: a signal that arrives while the listeners bind must not kill the process
+        Signals.on("HUP", () -> Thread.ofPlatform().name("featherlb-reload").start(() -> reloader.reload("SIGHUP")));
         for (String signal : List.of("TERM", "INT")) {
             Signals.on(signal, () -> {
                 if (signalled.compareAndSet(false, true)) {
+                    Duration drain = grace != null ? grace : server.config().shutdownGrace();
                     LOG.log(INFO, "SIG{0}: shutting down, grace period {1}", signal, Durations.format(drain));
                     Thread.ofPlatform().name("featherlb-shutdown").start(() -> {
                         server.shutdown(drain);
@@ -148,6 +177,7 @@ public final class featherlb implements Callable<Integer> {
             err.flush();
             return 1;
         }
+        if (watcher != null) watcher.start(() -> reloader.reload("file changed"));
         stopped.await();
         LOG.log(INFO, "stopped");
         return 0;

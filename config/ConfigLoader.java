@@ -74,9 +74,10 @@ public final class ConfigLoader {
         Section top = new Section(problems, "the config", mapping);
         List<Route> routes = routes(problems, top);
         Duration grace = top.duration("shutdown_grace", Config.DEFAULT_SHUTDOWN_GRACE);
+        boolean reusePort = top.bool("reuse_port", false);
         top.finish();
         if (problems.any()) throw new ConfigException(problems.sorted());
-        return new Config(file, routes, grace);
+        return new Config(file, routes, grace, reusePort);
     }
 
     private static List<Route> routes(Problems problems, Section top) {

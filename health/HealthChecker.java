@@ -75,6 +75,11 @@ public final class HealthChecker implements AutoCloseable {
         }
     }
 
+    /** Whether a check thread is still alive (for tests of {@link #close()}). */
+    boolean running() {
+        return threads.stream().anyMatch(Thread::isAlive);
+    }
+
     private void checkLoop(Backend backend, HealthCheck check) {
         String host = backend.endpoint().host();
         int port = check.port() != 0 ? check.port() : backend.endpoint().port();

@@ -15,7 +15,7 @@ import java.util.function.Consumer;
  * kept in its {@link HealthState}, which has the rules for both.
  */
 public final class Backend {
-    private final Endpoint endpoint;
+    private volatile Endpoint endpoint;
     private final AtomicInteger active = new AtomicInteger();
     private final LongAdder connections = new LongAdder();
     private final LongAdder bytesUp = new LongAdder();
@@ -45,6 +45,18 @@ public final class Backend {
 
     public Endpoint endpoint() {
         return endpoint;
+    }
+
+    /**
+     * A reload kept this endpoint ({@code host:port} unchanged): take the new config's weight and
+     * backup flag, keep everything live (health, draining, active connections, counters).
+     */
+    public void reconfigure(Endpoint changed) {
+        if (!changed.address().equals(endpoint.address())) {
+            throw new IllegalArgumentException(changed.address() + " is not " + endpoint.address());
+        }
+        this.endpoint = changed;
+        this.weight = changed.weight();
     }
 
     /** {@code host:port}, the endpoint's identity. */

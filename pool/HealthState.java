@@ -103,9 +103,25 @@ public final class HealthState {
         return route.name() + "/" + endpoint.address();
     }
 
-    /** A reload kept this endpoint: its new route's rules apply from now on; its state stays as it is. */
+    /**
+     * A reload kept this endpoint: its new route's rules apply from now on and its state stays, but
+     * for one thing: with no active check any more, nothing would ever bring back an endpoint that
+     * checks took down, so their verdict goes with them.
+     */
     public void reconfigure(Route route, Endpoint endpoint) {
-        rules = Rules.of(nameOf(route, endpoint), route.health(), route.health().checkOf(endpoint), slowStarts(route));
+        HealthCheck check = route.health().checkOf(endpoint);
+        synchronized (this) {
+            rules = Rules.of(nameOf(route, endpoint), route.health(), check, slowStarts(route));
+            if (check == null) {
+                decided = false; // a check added by a later reload decides afresh
+                passes = 0;
+                fails = 0;
+                if (checkedDown) {
+                    checkedDown = false;
+                    if (!ejected) becameUp("its health check was removed", now());
+                }
+            }
+        }
     }
 
     /** Whether the route's endpoints ramp up after a recovery: {@code slow_start} is set and the
@@ -185,9 +201,10 @@ public final class HealthState {
                 passes = 0;
                 if (!checkedDown && (first || fails >= r.fall())) {
                     boolean before = healthy();
+                    String why = first ? "first check failed (" + failure + ")" : fails + " checks failed (" + failure + ")";
+                    reason = why; // before the flag: a reader that sees it down finds why
                     checkedDown = true;
-                    down = becameDown(before, first ? "first check failed (" + failure + ")"
-                            : fails + " checks failed (" + failure + ")", "");
+                    down = becameDown(before, why, "");
                 }
             }
         }
@@ -227,11 +244,13 @@ public final class HealthState {
             int failures = connectFailures.incrementAndGet();
             if (failures < r.passiveFailures()) return;
             boolean before = healthy();
-            ejectedUntil = now + r.cooldownNanos(); // before ejected: usable() reads them in the other order
+            String reasonNow = describe(why) + " x" + failures;
+            reason = reasonNow;
+            ejectedUntil = now + r.cooldownNanos(); // these before ejected: readers read them after it
             ejected = true;
             connectFailures.set(0);
             passes = 0; // rise passed checks from here end the ejection early
-            down = becameDown(before, describe(why) + " x" + failures, " (trying again in " + r.cooldownText() + ")");
+            down = becameDown(before, reasonNow, " (trying again in " + r.cooldownText() + ")");
         }
         if (down) wentDown.run();
     }
@@ -250,6 +269,7 @@ public final class HealthState {
                 connectFailures.set(0);
                 if (!before) becameUp("set up", now());
             } else if (!checkedDown) {
+                reason = "set down";
                 checkedDown = true;
                 down = becameDown(before, "set down", "");
             }
@@ -257,10 +277,10 @@ public final class HealthState {
         if (down) wentDown.run();
     }
 
-    /** Under the monitor: logs a change to down; returns whether the on_down callback should run. */
+    /** Under the monitor, after {@link #reason} and the flag were set: logs a change to down;
+     * returns whether the on_down callback should run. */
     private boolean becameDown(boolean wasHealthy, String why, String more) {
         rampStart.set(NOT_RAMPING);
-        reason = why;
         Rules r = rules;
         if (!wasHealthy) { // already down for the other verdict: no change to report
             LOG.log(DEBUG, "endpoint {0} also down: {1}", r.name(), why);

@@ -111,7 +111,7 @@ final class Connection implements Runnable {
                 tried.set(index);
             }
         }
-        listener.refusals().refused(clientName, reasons.isEmpty() ? Refusals.whyNone(pool) : reasons, System.nanoTime());
+        listener.refusals().refused(route.name(), clientName, reasons.isEmpty() ? Refusals.whyNone(pool) : reasons, System.nanoTime());
         return false;
     }
 

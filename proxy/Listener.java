@@ -9,7 +9,6 @@ import java.net.StandardSocketOptions;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.util.concurrent.Semaphore;
 import pool.BackendPool;
 
 /**
@@ -17,7 +16,8 @@ import pool.BackendPool;
  *
  * <p>With {@code max_connections}, a permit is taken <em>before</em> {@code accept}: over the limit,
  * clients wait in the kernel's backlog instead of being accepted and then dropped. The permit is
- * given back when the connection ends.
+ * given back when the connection ends. A reload swaps the pool (and the limit) without touching
+ * the socket, so there is no moment without a listener.
  */
 final class Listener implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Listener.class.getName());
@@ -25,21 +25,22 @@ final class Listener implements AutoCloseable {
 
     private final Server server;
     private final ServerSocketChannel channel;
-    private final Semaphore permits; // null: unlimited
+    private final ConnectionLimit limit;
     private final Thread acceptor;
     private final Refusals refusals;
     private volatile BackendPool pool;
     private volatile boolean open = true;
 
-    Listener(Server server, BackendPool pool) throws IOException {
+    Listener(Server server, BackendPool pool, boolean reusePort) throws IOException {
         this.server = server;
         this.pool = pool;
         var route = pool.route();
-        this.permits = route.maxConnections() > 0 ? new Semaphore(route.maxConnections()) : null;
-        this.refusals = new Refusals(route.name());
+        this.limit = new ConnectionLimit(route.maxConnections());
+        this.refusals = new Refusals();
         this.channel = ServerSocketChannel.open();
         try {
             channel.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            if (reusePort) channel.setOption(StandardSocketOptions.SO_REUSEPORT, true);
             channel.bind(new InetSocketAddress(route.host(), route.port()), BACKLOG);
         } catch (IOException e) {
             channel.close();
@@ -57,9 +58,18 @@ final class Listener implements AutoCloseable {
         return pool;
     }
 
-    /** The route's rate-limited log of refused clients. */
+    /** The route's rate-limited log of refused clients; it outlives a reload, as the listener does. */
     Refusals refusals() {
         return refusals;
+    }
+
+    /**
+     * A reload kept this listening address: new connections use {@code next} from now on (its
+     * strategy, endpoints, timeouts, limit); connections already open keep the pool they started with.
+     */
+    void swap(BackendPool next) {
+        limit.resize(next.route().maxConnections());
+        pool = next;
     }
 
     /** The bound address (the real port when the route asked for port 0). */
@@ -74,7 +84,7 @@ final class Listener implements AutoCloseable {
     private void acceptLoop() {
         while (open) {
             try {
-                if (permits != null) permits.acquire();
+                limit.acquire();
             } catch (InterruptedException e) {
                 return; // close() interrupts us: that is the way out
             }
@@ -112,7 +122,7 @@ final class Listener implements AutoCloseable {
 
     /** A connection of this listener ended: room for the next one. */
     void released() {
-        if (permits != null) permits.release();
+        limit.release();
     }
 
     /** Stops accepting; open connections are left to the server's drain. */

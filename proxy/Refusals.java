@@ -21,20 +21,17 @@ final class Refusals {
     static final Duration EVERY = Duration.ofSeconds(1);
     private static final int SHOWN = 4;
 
-    private final String route;
     // guarded by this
+    private String route = ""; // the name of the latest refusal's route: a reload may rename it
     private long loggedAt;
     private boolean loggedOnce;
     private int unlogged;
     private String lastReason;
 
-    Refusals(String route) {
-        this.route = route;
-    }
-
-    /** A client was closed because no endpoint could take it. */
-    void refused(String client, String reason, long nowNanos) {
+    /** A client of {@code route} was closed because no endpoint could take it. */
+    void refused(String route, String client, String reason, long nowNanos) {
         synchronized (this) {
+            this.route = route;
             if (loggedOnce && nowNanos - loggedAt < EVERY.toNanos()) {
                 unlogged++;
                 lastReason = reason;
@@ -50,8 +47,10 @@ final class Refusals {
     void flush(long nowNanos) {
         int count;
         String reason;
+        String route;
         long since;
         synchronized (this) {
+            route = this.route;
             if (unlogged == 0 || nowNanos - loggedAt < EVERY.toNanos()) return;
             count = unlogged;
             reason = lastReason;

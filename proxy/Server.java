@@ -4,13 +4,18 @@ import static java.lang.System.Logger.Level.INFO;
 import static java.lang.System.Logger.Level.WARNING;
 
 import config.Config;
+import config.Durations;
+import config.Endpoint;
 import config.Route;
 import health.HealthChecker;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -36,7 +41,7 @@ public final class Server implements AutoCloseable {
     private static final Duration REAP_EVERY = Duration.ofMillis(250);
     static final int BUFFER_SIZE = 16 * 1024;
 
-    private final Config config;
+    private volatile Config config;
     private final Dialer dialer;
     private final Consumer<ConnectionRecord> finished;
     private final Ticker ticker;
@@ -44,8 +49,9 @@ public final class Server implements AutoCloseable {
     private final ExecutorService threads = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("featherlb-conn-", 0).factory());
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
-    private final List<Listener> listeners = new ArrayList<>();
-    private final List<HealthChecker> checkers = new ArrayList<>();
+    private final RandomGenerator random = RandomGenerator.getDefault();
+    private volatile List<Listener> listeners = List.of(); // replaced whole by apply(), under this
+    private volatile List<HealthChecker> checkers = List.of(); // likewise
     private final Thread reaper = Thread.ofPlatform().daemon().name("featherlb-idle").unstarted(this::reapLoop);
     private volatile boolean stopping;
     private volatile long drainDeadline = Long.MAX_VALUE;
@@ -77,31 +83,121 @@ public final class Server implements AutoCloseable {
     /** Binds every route's listener and starts accepting; if one cannot bind, none is left open. */
     public synchronized void start() throws IOException {
         if (stopping) return; // a SIGTERM during start-up: nothing to start
-        RandomGenerator random = RandomGenerator.getDefault();
+        apply(config);
+        reaper.start();
+    }
+
+    /**
+     * Applies a new config while connections flow; see {@link #apply}. Invalid configs never get
+     * here: the caller has already loaded and validated the whole file.
+     *
+     * @return what changed, in words for the log
+     * @throws IOException when a new listening address cannot be bound; then nothing has changed
+     */
+    public synchronized String reload(Config next) throws IOException {
+        if (stopping) throw new IllegalStateException("shutting down");
+        return apply(next);
+    }
+
+    /**
+     * Makes the running listeners match {@code next}, in two phases so that a failure changes
+     * nothing: first bind every new listening address and build every route's pool, then swap.
+     * A route whose address ({@code host:port}) stays keeps its listening socket, so there is no
+     * moment without a listener; its new pool (strategy, endpoints, weights, timeouts, limit)
+     * serves new connections at once. Endpoints that stay (same route, same {@code host:port})
+     * keep their {@link Backend}: health, draining, active connections and counters carry over.
+     * Connections already open keep running on the pool and endpoint they started with, even one
+     * the new config removed. Listeners of removed routes stop accepting; their connections drain.
+     */
+    private String apply(Config next) throws IOException {
+        List<Listener> before = listeners;
+        Map<String, Listener> byAddress = new HashMap<>();
+        Map<String, BackendPool> byName = new HashMap<>();
+        for (Listener l : before) {
+            byAddress.put(l.pool().route().listenAddress(), l);
+            byName.put(l.pool().route().name(), l.pool());
+        }
+        List<Listener> after = new ArrayList<>();
+        Map<Listener, BackendPool> swaps = new LinkedHashMap<>();
+        List<Listener> opened = new ArrayList<>();
         try {
-            for (Route route : config.routes()) {
-                List<Backend> backends = route.endpoints().stream().map(e -> new Backend(e, route, ticker, this::wentDown)).toList();
-                listeners.add(new Listener(this, new BackendPool(route, backends, random)));
+            for (Route route : next.routes()) {
+                Listener kept = byAddress.get(route.listenAddress());
+                BackendPool old = byName.getOrDefault(route.name(), kept == null ? null : kept.pool());
+                BackendPool pool = new BackendPool(route, carry(old, route), random);
+                if (kept != null && !swaps.containsKey(kept)) {
+                    swaps.put(kept, pool);
+                    after.add(kept);
+                } else {
+                    Listener listener = new Listener(this, pool, next.reusePort());
+                    opened.add(listener);
+                    after.add(listener);
+                }
             }
         } catch (IOException e) {
-            listeners.forEach(Listener::close);
-            listeners.clear();
+            opened.forEach(Listener::close);
             throw e;
         }
-        for (Listener listener : listeners) {
+        swaps.forEach(Listener::swap);
+        listeners = List.copyOf(after);
+        config = next;
+        List<String> changes = new ArrayList<>();
+        for (Listener listener : opened) {
             listener.start();
             Route route = listener.pool().route();
             LOG.log(INFO, "route {0}: listening on {1}, {2} over {3}", route.name(), address(listener.address()),
                     route.strategy().configName(), route.endpoints().stream()
                             .map(e -> e.address() + (e.weight() != 1 ? " weight " + e.weight() : "") + (e.backup() ? " backup" : ""))
                             .collect(Collectors.joining(", ")));
+            changes.add("+" + route.name());
         }
-        for (Listener listener : listeners) {
-            HealthChecker checker = new HealthChecker(listener.pool(), dialer::dial);
-            checkers.add(checker);
-            checker.start();
+        for (Listener listener : before) {
+            if (!swaps.containsKey(listener)) {
+                listener.close();
+                LOG.log(INFO, "route {0}: removed, stopped listening on {1}; its open connections finish",
+                        listener.pool().route().name(), listener.pool().route().listenAddress());
+                changes.add("-" + listener.pool().route().name());
+            }
         }
-        reaper.start();
+        swaps.forEach((listener, pool) -> changes.add("~" + pool.route().name()));
+        restartChecks(after);
+        return String.join(" ", changes);
+    }
+
+    /**
+     * New pools, new checkers: the old ones are stopped first, so that an endpoint kept across a
+     * reload is never checked by two threads at once. Its state carries over, so only an endpoint
+     * new to the config has a first check that decides.
+     */
+    private void restartChecks(List<Listener> running) {
+        checkers.forEach(HealthChecker::close);
+        List<HealthChecker> next = running.stream().map(l -> new HealthChecker(l.pool(), dialer::dial)).toList();
+        next.forEach(HealthChecker::start);
+        checkers = next;
+    }
+
+    /** The backends for {@code route}: the old pool's where the address is the same (with the new
+     * route's health rules), new ones otherwise. */
+    private List<Backend> carry(BackendPool old, Route route) {
+        Map<String, Backend> live = new HashMap<>();
+        if (old != null) old.backends().forEach(b -> live.put(b.address(), b));
+        List<Backend> backends = new ArrayList<>();
+        for (Endpoint endpoint : route.endpoints()) {
+            Backend kept = live.get(endpoint.address());
+            if (kept != null) {
+                kept.reconfigure(endpoint);
+                kept.health().reconfigure(route, endpoint);
+                backends.add(kept);
+            } else {
+                backends.add(new Backend(endpoint, route, ticker, this::wentDown));
+            }
+        }
+        return backends;
+    }
+
+    /** The config in force (the latest one reloaded). */
+    public Config config() {
+        return config;
     }
 
     private static String address(InetSocketAddress a) {
@@ -195,7 +291,7 @@ public final class Server implements AutoCloseable {
         checkers.forEach(HealthChecker::close); // outside the lock: it waits for the check threads to end
         int open = connections.size();
         if (open > 0) {
-            LOG.log(INFO, "stopped accepting; waiting up to {0} for {1} open connection(s)", grace, open);
+            LOG.log(INFO, "stopped accepting; waiting up to {0} for {1} open connection(s)", Durations.format(grace), open);
         }
         while (!connections.isEmpty() && System.nanoTime() < drainDeadline) {
             try {
@@ -211,7 +307,7 @@ public final class Server implements AutoCloseable {
             closed++;
         }
         if (closed > 0) {
-            LOG.log(WARNING, "grace period of {0} over: closed {1} connection(s) still open", grace, closed);
+            LOG.log(WARNING, "grace period of {0} over: closed {1} connection(s) still open", Durations.format(grace), closed);
         }
         reaper.interrupt();
         threads.close(); // waits for the pipes, which end now that their sockets are closed

@@ -375,6 +375,46 @@ class HealthChecksTest {
         }
     }
 
+    @Test
+    void aReloadRestartsTheChecksWithTheNewConfigAndEndpointsKeepTheirState() throws Exception {
+        try (HttpPeer a = new HttpPeer("a"); HttpPeer b = new HttpPeer("b"); HttpPeer c = new HttpPeer("c")) {
+            a.health(503);
+            c.health(503);
+            // which check thread dialled which port, and when: virtual threads are seen where they act
+            record Dial(String thread, long id, int port, long at) {
+            }
+            List<Dial> dials = new CopyOnWriteArrayList<>();
+            Dialer recording = (host, port, timeout) -> {
+                Thread t = Thread.currentThread();
+                if (t.getName().startsWith("featherlb-check-")) dials.add(new Dial(t.getName(), t.threadId(), port, System.nanoTime()));
+                return Dialer.TCP.dial(host, port, timeout);
+            };
+            Health http = new Health(check(HealthCheck.Type.HTTP, 2, 2), Passive.DEFAULTS, Duration.ZERO, false);
+            try (Server server = start(route(List.of(endpoint(a), endpoint(b)), http), recording, Ticker.SYSTEM)) {
+                await("a is down", () -> !backend(server, 0).up());
+                Backend aBefore = backend(server, 0);
+
+                server.reload(new Config(Path.of("test.yaml"), List.of(route(List.of(endpoint(a), endpoint(b), endpoint(c)), http)), Duration.ofSeconds(1)));
+                long reloaded = System.nanoTime();
+                assertTrue(aBefore == backend(server, 0) && !backend(server, 0).up(), "a is the same endpoint, still down");
+                await("c, new, is checked and found down", () -> !backend(server, 2).up());
+                assertTrue(backend(server, 1).up());
+                Thread.sleep(300);
+                for (HttpPeer peer : List.of(a, b, c)) {
+                    long threads = dials.stream().filter(d -> d.at() > reloaded && d.port() == peer.port()).map(Dial::id).distinct().count();
+                    assertEquals(1, threads, peer.name + " is checked by one thread after the reload, not by the old one too");
+                }
+
+                server.reload(new Config(Path.of("test.yaml"), List.of(route(List.of(endpoint(a), endpoint(b)), Health.DEFAULTS)), Duration.ofSeconds(1)));
+                long unchecked = System.nanoTime();
+                assertTrue(backend(server, 0).up(), "with its check gone, nothing would bring a back: the check's verdict goes too");
+                assertEquals(Map.of("a", 2, "b", 2), spread(server, 4));
+                Thread.sleep(300);
+                assertEquals(List.of(), dials.stream().filter(d -> d.at() > unchecked).toList(), "no health_check: no checks");
+            }
+        }
+    }
+
     /** Clients sending requests one after another until closed, counting what worked and what failed. */
     static final class Traffic implements AutoCloseable {
         private final java.util.concurrent.locks.ReentrantReadWriteLock lock = new java.util.concurrent.locks.ReentrantReadWriteLock();

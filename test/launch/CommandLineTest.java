@@ -104,6 +104,40 @@ class CommandLineTest {
         }
     }
 
+    @Test
+    void sighupAndSavingTheFileReloadTheConfig(@TempDir Path dir) throws Exception {
+        try (ServerSocket first = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+             ServerSocket second = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            int port = freePort();
+            Path file = config(dir, port, first.getLocalPort());
+            Process p = Featherlb.command("--config", file.toString()).redirectErrorStream(true).start();
+            try {
+                BufferedReader log = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+                waitForLine(log, "listening on");
+
+                // an invalid file: logged with its position, the old config keeps serving
+                Files.writeString(file, Files.readString(file).replace("port: " + port, "port: lots"));
+                waitForLine(log, "featherlb.yaml:3:11: port is 'lots'");
+                try (Socket client = new Socket(InetAddress.getLoopbackAddress(), port); Socket served = first.accept()) {
+                    assertTrue(served.isConnected());
+                }
+
+                // SIGHUP after a change the watcher also sees: one of them reloads, the other finds it unchanged
+                config(dir, port, second.getLocalPort());
+                new ProcessBuilder("kill", "-HUP", Long.toString(p.pid())).start().waitFor();
+                waitForLine(log, "reloaded");
+                try (Socket client = new Socket(InetAddress.getLoopbackAddress(), port); Socket served = second.accept()) {
+                    assertTrue(served.isConnected(), "new connections go to the new endpoint");
+                }
+                assertTrue(p.isAlive(), "SIGHUP does not stop featherlb");
+            } finally {
+                p.toHandle().destroy();
+                p.waitFor(10, TimeUnit.SECONDS);
+                p.destroyForcibly();
+            }
+        }
+    }
+
     private static void waitForLine(BufferedReader log, String text) throws IOException {
         String line;
         while ((line = log.readLine()) != null && !line.contains(text)) {

@@ -1,0 +1,13 @@
+# featherlb in a container. The jar is built on the host first, so no step here needs the network:
+#   ./jbang export fatjar --force -O target/featherlb.jar featherlb.java
+#   docker build -t featherlb .
+#   docker run -v ./featherlb.yaml:/etc/featherlb/featherlb.yaml -p 8080:8080 featherlb
+# JAVA_IMAGE: any image with `java` 25+ on its PATH (e2e.java passes FEATHERLB_JAVA_IMAGE).
+ARG JAVA_IMAGE=eclipse-temurin:25-jre
+FROM ${JAVA_IMAGE}
+COPY target/featherlb.jar /opt/featherlb/featherlb.jar
+EXPOSE 8080
+# featherlb drains on SIGTERM; java runs as PID 1 and handles it itself.
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["java", "-jar", "/opt/featherlb/featherlb.jar"]
+CMD ["--config", "/etc/featherlb/featherlb.yaml"]

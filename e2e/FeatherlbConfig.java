@@ -1,0 +1,35 @@
+package e2e;
+
+import java.util.List;
+
+/** Writes the featherlb config of a run: one route per scenario, all served by one featherlb. */
+public final class FeatherlbConfig {
+    private FeatherlbConfig() {}
+
+    public static String render(List<Scenario> scenarios) {
+        StringBuilder yaml = new StringBuilder("""
+                # Written by e2e.java for one end-to-end run: one route per scenario. Backends are
+                # compose services, resolved by docker's DNS when featherlb connects.
+                routes:
+                """);
+        scenarios.forEach(s -> yaml.append(route(s)));
+        return yaml.toString();
+    }
+
+    /** The YAML of one scenario's route, as it stands in the config (also shown in the run log). */
+    public static String route(Scenario s) {
+        StringBuilder yaml = new StringBuilder()
+                .append("  - name: ").append(s.name()).append('\n')
+                .append("    host: 0.0.0.0\n")
+                .append("    port: ").append(s.port()).append('\n')
+                .append("    strategy: ").append(s.strategy()).append('\n')
+                .append("    endpoints:\n");
+        for (Scenario.Endpoint e : s.endpoints()) {
+            yaml.append("      - host: ").append(e.backend()).append('\n')
+                .append("        port: ").append(e.port()).append('\n');
+            // routes without weights leave them out, so the default of 1 is exercised too
+            if (s.weighted()) yaml.append("        weight: ").append(e.weight()).append('\n');
+        }
+        return yaml.toString();
+    }
+}

@@ -1,0 +1,87 @@
+package reload;
+
+import static java.lang.System.Logger.Level.DEBUG;
+import static java.lang.System.Logger.Level.INFO;
+import static java.lang.System.Logger.Level.WARNING;
+
+import config.Config;
+import config.ConfigError;
+import config.ConfigException;
+import config.ConfigLoader;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import proxy.Server;
+
+/**
+ * Reloads the config file into the running server: SIGHUP, a change of the file, or the admin API
+ * all come here. The whole file is parsed and validated first; an invalid file changes nothing
+ * (the server keeps running on the config it has) and its problems are logged at WARNING with
+ * file:line:column, counted, and returned to the caller.
+ */
+public final class Reloader {
+    private static final System.Logger LOG = System.getLogger(Reloader.class.getName());
+
+    private final Path file;
+    private final Server server;
+    private final ReentrantLock lock = new ReentrantLock(); // one reload at a time, whoever asks
+    private final AtomicLong succeeded = new AtomicLong();
+    private final AtomicLong failed = new AtomicLong();
+
+    public Reloader(Path file, Server server) {
+        this.file = file;
+        this.server = server;
+    }
+
+    /** Reloads now; {@code trigger} says who asked ("SIGHUP", "file changed", "admin API"). */
+    public ReloadResult reload(String trigger) {
+        lock.lock();
+        try {
+            Config next;
+            try {
+                next = ConfigLoader.load(file);
+            } catch (ConfigException e) {
+                return rejected(trigger, e.errors());
+            }
+            if (next.equals(server.config())) {
+                LOG.log(DEBUG, "reload ({0}): {1} unchanged", trigger, file);
+                succeeded.incrementAndGet();
+                return new ReloadResult(true, List.of(), "unchanged");
+            }
+            String changes;
+            try {
+                changes = server.reload(next);
+            } catch (IOException | IllegalStateException e) {
+                return rejected(trigger, List.of(new ConfigError(file.toString(), 0, 0, e.getMessage())));
+            }
+            succeeded.incrementAndGet();
+            LOG.log(INFO, "reloaded {0} ({1}): {2}", file, trigger, changes);
+            return new ReloadResult(true, List.of(), changes);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private ReloadResult rejected(String trigger, List<ConfigError> errors) {
+        failed.incrementAndGet();
+        LOG.log(WARNING, "reload ({0}) rejected, still running the previous config; {1} problem(s):", trigger, errors.size());
+        for (ConfigError error : errors) LOG.log(WARNING, "  {0}", error);
+        return new ReloadResult(false, errors, "");
+    }
+
+    /** Reloads that applied a config (or found it unchanged), since start. */
+    public long succeeded() {
+        return succeeded.get();
+    }
+
+    /** Reloads rejected for an invalid file or an address that could not be bound, since start. */
+    public long failed() {
+        return failed.get();
+    }
+
+    public Path file() {
+        return file;
+    }
+}

@@ -1,0 +1,92 @@
+package e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ScenariosTest {
+    @Test
+    void everyAlgorithmWeightedAndFaultInAFixedOrderWithFixedPorts() {
+        List<Scenario> all = Scenarios.plan(List.of("weighted", "p2c", "leastconn", "iphash", "random", "roundrobin"), 3, true);
+        assertEquals(List.of("roundrobin", "random", "iphash", "leastconn", "p2c", "weighted", "fault"), all.stream().map(Scenario::name).toList());
+        assertEquals(List.of(8081, 8082, 8083, 8084, 8085, 8086, 8087), all.stream().map(Scenario::port).toList());
+        assertEquals(8084, Scenarios.plan(List.of("leastconn"), 3, false).getFirst().port(), "ports do not shift with the selection");
+    }
+
+    @Test
+    void scenariosAreShapedForTheirChecks() {
+        List<Scenario> all = Scenarios.plan(Scenarios.ALGORITHMS, 4, true);
+        Scenario iphash = all.get(2), leastconn = all.get(3), weighted = all.get(5);
+        assertEquals(Scenarios.CLIENTS, iphash.clients());
+        assertEquals(List.of(81, 80, 80, 80), leastconn.endpoints().stream().map(Scenario.Endpoint::port).toList());
+        assertEquals(List.of(4, 3, 2, 1), weighted.endpoints().stream().map(Scenario.Endpoint::weight).toList());
+        assertEquals("roundrobin", weighted.strategy());
+        assertEquals(new Scenario.Check.Fault("backend2"), all.get(6).check());
+    }
+
+    @Test
+    void badSelectionsSayWhatIsAccepted() {
+        var e = assertThrows(IllegalArgumentException.class, () -> Scenarios.plan(List.of("maglev"), 3, false));
+        assertEquals("unknown algorithm 'maglev'; expected some of roundrobin, random, iphash, leastconn, p2c, weighted", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Scenarios.plan(Scenarios.ALGORITHMS, 9, false));
+        assertThrows(IllegalArgumentException.class, () -> Scenarios.plan(Scenarios.ALGORITHMS, 1, false));
+    }
+
+    @Test
+    void configHasOneRoutePerScenarioAndWeightsOnlyWhereSet() {
+        String yaml = FeatherlbConfig.render(Scenarios.plan(List.of("roundrobin", "weighted"), 2, false));
+        assertEquals("""
+                # Written by e2e.java for one end-to-end run: one route per scenario. Backends are
+                # compose services, resolved by docker's DNS when featherlb connects.
+                routes:
+                  - name: roundrobin
+                    host: 0.0.0.0
+                    port: 8081
+                    strategy: roundrobin
+                    endpoints:
+                      - host: backend1
+                        port: 80
+                      - host: backend2
+                        port: 80
+                  - name: weighted
+                    host: 0.0.0.0
+                    port: 8086
+                    strategy: roundrobin
+                    endpoints:
+                      - host: backend1
+                        port: 80
+                        weight: 2
+                      - host: backend2
+                        port: 80
+                        weight: 1
+                """, yaml);
+    }
+
+    /** compose.yaml must define every backend and client the scenarios name. */
+    @Test
+    void composeDefinesEveryServiceTheScenariosUse() throws Exception {
+        String compose = Files.readString(Path.of("compose.yaml"));
+        for (int i = 1; i <= Scenarios.MAX_BACKENDS; i++) {
+            assertTrue(compose.contains("  backend" + i + ": {<<: *backend, hostname: backend" + i), "backend" + i);
+        }
+        for (int i = 1; i <= Scenarios.CLIENTS; i++) {
+            assertTrue(compose.contains("  client" + i + ": {<<: *client, hostname: client" + i + "}"), "client" + i);
+        }
+        assertTrue(compose.contains("\n  featherlb:\n"));
+    }
+
+    @Test
+    void durationsAsWrkWritesThem() {
+        assertEquals(10, Options.seconds("10s"));
+        assertEquals(3, Options.seconds("3"));
+        assertEquals(120, Options.seconds("2m"));
+        var e = assertThrows(IllegalArgumentException.class, () -> Options.seconds("500ms"));
+        assertEquals("'500ms' is not a duration; use whole seconds or minutes, e.g. 10s, 3s, 1m", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Options.seconds("0s"));
+    }
+}
