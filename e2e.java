@@ -20,12 +20,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** Entry of the end-to-end test (make e2e): options, wiring and exit codes; the work is in package e2e. */
-@Command(name = "e2e.java", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "e2e.java", sortOptions = false,
         description = {
-            "Runs featherlb's docker compose end-to-end test: builds the featherlb image, brings up compose.yaml",
-            "(nginx backends, featherlb, wrk clients), runs one scenario per algorithm, a weighted one and a fault",
-            "one, tears the stack down and writes test/e2e/runs/<datetime>.log and .svg.",
-            "Images: FEATHERLB_JAVA_IMAGE, FEATHERLB_NGINX_IMAGE, FEATHERLB_WRK_IMAGE override the public ones."},
+            "Runs featherlb's docker compose end-to-end test: builds the featherlb image,",
+            "brings up compose.yaml (nginx backends, featherlb, wrk clients), runs one",
+            "scenario per algorithm, a weighted one and a fault one, takes the stack down",
+            "and writes test/e2e/runs/<datetime>.log and .svg.",
+            "Images: FEATHERLB_JAVA_IMAGE, FEATHERLB_NGINX_IMAGE and FEATHERLB_WRK_IMAGE",
+            "replace the public ones.", ""},
         footer = {"", "Exit status: 0 all checks passed, 1 a check failed, 2 bad options or the set-up failed."})
 class E2e implements Callable<Integer> {
 
@@ -42,13 +44,13 @@ class E2e implements Callable<Integer> {
             description = "Load per scenario, e.g. 10s, 3s, 1m (default: ${DEFAULT-VALUE}).")
     String duration;
 
-    @Option(names = {"-t", "--threads"}, defaultValue = "12", description = "wrk threads (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"-t", "--threads"}, paramLabel = "N", defaultValue = "12", description = "wrk threads (default: ${DEFAULT-VALUE}).")
     int threads;
 
-    @Option(names = {"-c", "--connections"}, defaultValue = "400", description = "wrk connections (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"-c", "--connections"}, paramLabel = "N", defaultValue = "400", description = "wrk connections (default: ${DEFAULT-VALUE}).")
     int connections;
 
-    @Option(names = {"-b", "--backends"}, defaultValue = "3",
+    @Option(names = {"-b", "--backends"}, paramLabel = "N", defaultValue = "3",
             description = "nginx backends, 2.." + Scenarios.MAX_BACKENDS + " (default: ${DEFAULT-VALUE}).")
     int backends;
 
@@ -64,6 +66,9 @@ class E2e implements Callable<Integer> {
 
     @Option(names = {"-v", "--verbose"}, description = "Log every docker command.")
     boolean verbose;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

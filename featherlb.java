@@ -2,23 +2,39 @@
 //JAVA 25
 //DEPS info.picocli:picocli:4.7.7
 //DEPS org.yaml:snakeyaml:2.5
+//DEPS io.prometheus:prometheus-metrics-core:1.10.0
+//DEPS io.prometheus:prometheus-metrics-exporter-httpserver:1.10.0
+//DEPS io.prometheus:prometheus-metrics-instrumentation-jvm:1.10.0
+//SOURCES accesslog/AccessLogWriter.java accesslog/LineFormat.java
+//SOURCES admin/AdminServer.java admin/ApiException.java admin/ApiHandler.java admin/ApiRequest.java admin/ReloadApi.java
+//SOURCES admin/Dashboard.java admin/Reply.java admin/Router.java admin/RoutesApi.java
 //SOURCES algorithms/Algorithm.java algorithms/Candidates.java algorithms/Strategy.java
 //SOURCES algorithms/SmoothRoundRobin.java algorithms/WeightedRandom.java algorithms/LeastConnections.java
 //SOURCES algorithms/PowerOfTwoChoices.java algorithms/Maglev.java
+//SOURCES config/AccessLog.java config/Admin.java
 //SOURCES config/Config.java config/ConfigError.java config/ConfigException.java config/ConfigLoader.java
 //SOURCES config/Durations.java config/Endpoint.java config/Problems.java config/Route.java config/Section.java config/Timeouts.java
 //SOURCES config/Health.java config/HealthCheck.java config/HealthSections.java config/Passive.java
 //SOURCES health/Connector.java health/HealthChecker.java health/HttpProbe.java health/Probe.java health/Reply.java
 //SOURCES health/SendExpectProbe.java
+//SOURCES json/Json.java json/JsonException.java
+//SOURCES metrics/Metrics.java
 //SOURCES pool/Backend.java pool/BackendPool.java pool/ConnectFailure.java pool/HealthState.java pool/Ticker.java
 //SOURCES process/Signals.java
 //SOURCES reload/ConfigWatcher.java reload/ReloadResult.java reload/Reloader.java
 //SOURCES proxy/BufferPool.java proxy/Connection.java proxy/ConnectionLimit.java proxy/ConnectionRecord.java proxy/Dialer.java proxy/Listener.java
 //SOURCES proxy/Outcome.java proxy/Refusals.java proxy/Server.java
+//FILES dashboard/index.html=dashboard/index.html dashboard/dashboard.js=dashboard/dashboard.js
+//FILES dashboard/dashboard.css=dashboard/dashboard.css
 //RUNTIME_OPTIONS -XX:+UseSerialGC
 
 import static java.lang.System.Logger.Level.INFO;
 
+import accesslog.AccessLogWriter;
+import admin.AdminServer;
+import admin.ReloadApi;
+import admin.Router;
+import admin.RoutesApi;
 import config.Config;
 import config.ConfigException;
 import config.ConfigLoader;
@@ -36,9 +52,11 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.LogManager;
+import metrics.Metrics;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import proxy.Dialer;
 import proxy.Server;
 import process.Signals;
 import reload.ConfigWatcher;
@@ -76,6 +94,11 @@ import reload.Reloader;
             "          # health_check: {port: 9000}   # per endpoint: override any check field",
             "  shutdown_grace: 10s",
             "  reuse_port: false              # true: a new process may bind the same ports",
+            "  admin:                         # off when absent",
+            "    address: 127.0.0.1:9900      # dashboard /, metrics /metrics, API /api/v1",
+            "    token_file: /run/secrets/x   # optional: Bearer token for write calls",
+            "  access_log: stdout             # off (default), stdout, or a file path",
+            "  access_log_format: text        # text (logfmt, default) or json",
             "",
             "Signals: SIGTERM or SIGINT stops accepting, lets open connections finish",
             "for the grace period, closes the rest and exits 0; a second signal ends",
@@ -149,7 +172,18 @@ public final class featherlb implements Callable<Integer> {
         // endpoint names are resolved at every connect; keep the JVM's cache of answers short too
         Security.setProperty("networkaddress.cache.ttl", "5");
         Security.setProperty("networkaddress.cache.negative.ttl", "1");
-        Server server = new Server(cfg);
+        AccessLogWriter accessLog;
+        try {
+            accessLog = AccessLogWriter.open(cfg.accessLog(), System.out);
+        } catch (IOException e) {
+            err.println("featherlb: " + e.getMessage());
+            err.flush();
+            return 1;
+        }
+        Metrics metrics = new Metrics();
+        Server server = new Server(cfg, Dialer.TCP, metrics.andThen(accessLog));
+        metrics.watch(server::pools);
+        metrics.counter("featherlb_access_log_dropped", "Access log lines dropped because the writer could not keep up", accessLog::dropped);
         Reloader reloader = new Reloader(config, server);
         CountDownLatch stopped = new CountDownLatch(1);
         AtomicBoolean signalled = new AtomicBoolean();
@@ -170,15 +204,29 @@ public final class featherlb implements Callable<Integer> {
                 }
             });
         }
+        AdminServer admin = null;
         try {
             server.start();
+            // after the listeners, so that the API never sees a half-built list of pools
+            if (cfg.admin().isPresent()) {
+                Router api = new Router();
+                new RoutesApi(server::pools).register(api);
+                new ReloadApi(() -> reloader.reload("admin API")).register(api);
+                admin = new AdminServer(cfg.admin().get(), api, metrics.handler());
+                admin.start();
+            }
         } catch (IOException e) {
             err.println("featherlb: " + e.getMessage());
             err.flush();
+            server.shutdown(Duration.ZERO);
+            accessLog.close();
             return 1;
         }
         if (watcher != null) watcher.start(() -> reloader.reload("file changed"));
         stopped.await();
+        // the admin server stays up while connections drain, so the drain can be watched
+        if (admin != null) admin.close();
+        accessLog.close(); // last: every connection has ended and been queued
         LOG.log(INFO, "stopped");
         return 0;
     }

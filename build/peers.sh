@@ -1,24 +1,30 @@
 #!/usr/bin/env bash
-# Installs the Debian packages that tests use as real peers, when they are missing:
-#   redis-server   send_expect health checks against a real redis (PING / +PONG)
-# CI starts on a fresh machine, so build/test.sh runs this first. It needs root and apt-get; where
-# either is missing, or the install fails, it says so and exits 0: the tests that need a missing
-# peer skip with a message instead of failing. Quick when everything is there (a `command -v` each).
+# Installs the Debian packages that featherlb's tests use as real peers, when they are missing:
+# chromium, chromium-driver and a font for the dashboard's browser test and its screenshot;
+# redis-server for the send_expect health check test (PING / +PONG). Safe to run again: installed
+# packages are left alone. Needs root (CI runs as root on a fresh machine) and Debian's apt.
+# Exits 0 when everything is there afterwards, 1 when something could not be installed (the tests
+# that need it then skip with a message saying so).
 set -uo pipefail
 
+packages=(chromium chromium-driver fonts-dejavu-core redis-server)
 missing=()
-command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 
-if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
-  echo "peers: ${missing[*]} not installed, and this needs root and apt-get to install; the tests that use them will be skipped" >&2
-  exit 0
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "peers: apt-get not found; install ${missing[*]} by hand" >&2; exit 1
 fi
-echo "peers: installing ${missing[*]} (Debian packages)" >&2
+sudo=()
+if [[ $(id -u) -ne 0 ]]; then
+  if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo=(sudo -n); else
+    echo "peers: not root and no password-less sudo; install ${missing[*]} by hand" >&2; exit 1
+  fi
+fi
+echo "peers: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
-install() { apt-get install -y -qq --no-install-recommends "${missing[@]}" >/tmp/featherlb-peers.log 2>&1; }
-# a fresh machine has no package lists yet: update only when the first try cannot find the package
-install || { apt-get update -qq >>/tmp/featherlb-peers.log 2>&1; install; } || {
-  echo "peers: could not install ${missing[*]} (see /tmp/featherlb-peers.log); the tests that use them will be skipped" >&2
-}
-exit 0
+"${sudo[@]}" apt-get update -qq >&2 || echo "peers: apt-get update failed; trying the install anyway" >&2
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || {
+  echo "peers: could not install ${missing[*]}" >&2; exit 1; }

@@ -7,11 +7,12 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 JUNIT=org.junit.platform:junit-platform-console-standalone:6.0.1
+# Selenium drives Debian's chromium through /usr/bin/chromedriver in the dashboard's browser test
+SELENIUM=org.seleniumhq.selenium:selenium-chrome-driver:4.52.0,org.seleniumhq.selenium:selenium-support:4.52.0
 # the test-only dependencies beside the ones featherlb.java declares
-TEST_DEPS=${JUNIT}${FEATHERLB_TEST_DEPS:+,$FEATHERLB_TEST_DEPS}
+TEST_DEPS=${JUNIT},${SELENIUM}${FEATHERLB_TEST_DEPS:+,$FEATHERLB_TEST_DEPS}
 out=target/test
 rm -rf "$out" && mkdir -p "$out/classes"
-bash build/peers.sh # real peers some tests talk to (redis-server); a test whose peer is missing skips
 
 cp=$(./jbang info classpath --quiet --deps-only --deps "$TEST_DEPS" featherlb.java) || {
   echo "test: could not resolve the dependencies of featherlb.java" >&2; exit 2; }
@@ -21,6 +22,15 @@ java_home=$(./jbang jdk home 25 2>/dev/null | tail -1)
 mapfile -t sources < <(find . -path ./target -prune -o -path ./bench -prune -o -name '*.java' -print | grep -v -e '^./e2e.java$' -e '^./jbang' | sort)
 "$java_home/bin/javac" -nowarn -encoding UTF-8 --release 25 -proc:none -d "$out/classes" -cp "$cp" "${sources[@]}" || {
   echo "0 passed, 1 failed (compilation failed)"; exit 1; }
+
+# the files jbang puts on the classpath from featherlb.java's //FILES lines (target[=source])
+for entry in $(sed -n 's|^//FILES ||p' featherlb.java); do
+  mkdir -p "$out/classes/$(dirname "${entry%%=*}")" && cp "${entry#*=}" "$out/classes/${entry%%=*}" || {
+    echo "0 passed, 1 failed (//FILES $entry not found)"; exit 1; }
+done
+
+# real peers from Debian (chromium for the dashboard test, redis-server for a health check test); tests that need a missing one skip
+[[ -n ${FEATHERLB_NO_PEERS:-} ]] || bash build/peers.sh || echo "test: some peers could not be installed; their tests will skip" >&2
 
 filters=()
 for pattern in "$@"; do filters+=(--include-classname "$pattern"); done

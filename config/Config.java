@@ -3,6 +3,7 @@ package config;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A whole, validated featherlb configuration. Immutable: a reload builds a new one and swaps it in.
@@ -14,16 +15,19 @@ import java.util.List;
  * @param reusePort     listen with SO_REUSEPORT, so that a new featherlb process can bind the same
  *                      ports before this one stops: a restart without refused connections
  *                      ({@code reuse_port}, default false: a second process on a port is an error)
+ * @param admin         the admin HTTP server ({@code admin:}), empty when absent: off
+ * @param accessLog     the access log ({@code access_log}, {@code access_log_format}), default off
  */
-public record Config(Path source, List<Route> routes, Duration shutdownGrace, boolean reusePort) {
+public record Config(Path source, List<Route> routes, Duration shutdownGrace, boolean reusePort,
+                     Optional<Admin> admin, AccessLog accessLog) {
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(10);
 
     public Config {
         routes = List.copyOf(routes);
     }
 
-    /** Without SO_REUSEPORT. */
+    /** A config without SO_REUSEPORT, admin server and access log. */
     public Config(Path source, List<Route> routes, Duration shutdownGrace) {
-        this(source, routes, shutdownGrace, false);
+        this(source, routes, shutdownGrace, false, Optional.empty(), AccessLog.OFF);
     }
 }

@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -75,9 +76,11 @@ public final class ConfigLoader {
         List<Route> routes = routes(problems, top);
         Duration grace = top.duration("shutdown_grace", Config.DEFAULT_SHUTDOWN_GRACE);
         boolean reusePort = top.bool("reuse_port", false);
+        Optional<Admin> admin = Admin.read(problems, top);
+        AccessLog accessLog = AccessLog.read(problems, top);
         top.finish();
         if (problems.any()) throw new ConfigException(problems.sorted());
-        return new Config(file, routes, grace, reusePort);
+        return new Config(file, routes, grace, reusePort, admin, accessLog);
     }
 
     private static List<Route> routes(Problems problems, Section top) {

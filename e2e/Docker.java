@@ -80,7 +80,13 @@ final class Docker {
     /** Like {@link #compose}, and fails with {@code what} and the command's last lines unless it exits 0. */
     Exec.Output composeOrFail(String what, Duration timeout, String... args) {
         Exec.Output output = compose(timeout, args);
-        if (!output.ok()) throw new E2eException(what + " failed:\n" + output.tail());
+        if (!output.ok()) {
+            String hint = output.tail().contains("registry") || output.tail().contains("pull")
+                    ? "\nNo container registry reachable? Point FEATHERLB_JAVA_IMAGE, FEATHERLB_NGINX_IMAGE and FEATHERLB_WRK_IMAGE"
+                      + "\nat local images, e.g. with: eval \"$(../shared/offline-images.sh)\""
+                    : "";
+            throw new E2eException(what + " failed:\n" + output.tail() + hint);
+        }
         return output;
     }
 

@@ -68,8 +68,10 @@ public final class RunLog {
             log.append("  %-9s %8d  %5.1f %%   weight %d, port %d%s%n".formatted(b, r.distribution().count(b),
                     r.distribution().share(b), e.weight(), e.port(), e.port() == Scenarios.SLOW_PORT ? " (slowed: about 1 s per response)" : ""));
         }
-        log.append("  expected shares from the weights: ").append(expected.stream().map(x -> "%.1f %%".formatted(x))
-                .collect(Collectors.joining(", "))).append('\n');
+        if (s.check() instanceof Scenario.Check.Split || s.check() instanceof Scenario.Check.RandomSplit) {
+            log.append("  expected shares from the weights: ").append(expected.stream().map(x -> "%.1f %%".formatted(x))
+                    .collect(Collectors.joining(", "))).append('\n');
+        }
         if (s.clients() > 1) {
             log.append("per client:\n");
             r.perClient().forEach((client, d) -> log.append("  %-8s %-16s %s%n".formatted(client,

@@ -37,7 +37,9 @@ public final class Runner {
     private static final Duration READY = Duration.ofSeconds(90);
     /** wrk's own deadline per request; the slowed backend answers in about 1 s. */
     private static final String WRK_TIMEOUT = "2s";
+    /** Run files are named by their start: test/e2e/runs/2025-11-26T15-30-12.log (no colons: they trouble some file systems). */
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH-mm-ss");
+    private static final DateTimeFormatter SHOWN = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
     /** Asks a route for one response from inside a client container: curl where there is one, else busybox wget. */
     private static final String PROBE = "if command -v curl >/dev/null 2>&1; then curl -fsS -o /dev/null -m 2 \"$1\"; "
             + "else wget -q -O /dev/null -T 2 \"$1\"; fi";
@@ -90,7 +92,7 @@ public final class Runner {
         } else {
             copyJar(options.jar());
         }
-        progress.step("building image featherlb:e2e FROM " + environment.getOrDefault("FEATHERLB_JAVA_IMAGE", "the Dockerfile's default"),
+        progress.step("building image featherlb:e2e FROM " + javaImage(),
                 () -> docker.composeOrFail("building the featherlb image (compose build featherlb)", BUILD, "build", "featherlb"));
         writeConfig(plan);
         // a stack left by --keep or a killed run would otherwise be reused with its old logs
@@ -157,7 +159,7 @@ public final class Runner {
         boolean failed = results.stream().anyMatch(ScenarioResult::failed);
         List<String> lines = new ArrayList<>(environmentLines);
         lines.add("chart:    " + chart.getFileName());
-        RunLog.Setup setup = new RunLog.Setup(started.withNano(0).toString().replace('T', ' '), options.describe(), lines,
+        RunLog.Setup setup = new RunLog.Setup(SHOWN.format(started), options.describe(), lines,
                 addresses, repo.relativize(config).toString(), seconds);
         String title = "featherlb e2e %s: %s".formatted(setup.started(), failed ? "FAIL" : "PASS");
         String subtitle = "%d backends · wrk %d threads, %d connections, %d s per scenario, Connection: close · %s".formatted(
@@ -219,30 +221,36 @@ public final class Runner {
         progress.line(prefix + "%s on featherlb:%d, 1 s wrk runs -t%d -c%d from client1; %s stops after %d s, starts %d s later".formatted(
                 s.strategy(), s.port(), options.threads(), options.connections(), victim, plan.before(), plan.down()));
         List<Fault.Slice> slices = new ArrayList<>();
+        // stop and start run beside the slices (docker stop alone may take seconds): the load goes on meanwhile
+        FutureTask<Long> stop = null, start = null;
         long stoppedAt = -1, startedAt = -1;
         for (int i = 0; ; i++) {
             long from = System.currentTimeMillis();
             Exec load = docker.exec(containers.get("client1"), wrk(s, "client1", options.threads(), options.connections(), 1));
-            // the stop or start runs beside the slice, so that the slice's end is wrk's, not docker's
-            FutureTask<Long> event = null;
-            if (i == stopSlice) event = meanwhile(() -> dockerOrFail("stopping " + victim, "stop", "-t", "2", victimId));
-            if (i == startSlice) event = meanwhile(() -> dockerOrFail("starting " + victim, "start", victimId));
+            if (i == stopSlice) {
+                stop = meanwhile(() -> dockerOrFail("stopping " + victim, "stop", "-t", "2", victimId));
+                progress.line(prefix + "  stopping " + victim);
+            }
+            if (i == startSlice) {
+                stoppedAt = join(stop);
+                start = meanwhile(() -> dockerOrFail("starting " + victim, "start", victimId));
+                progress.line(prefix + "  starting " + victim);
+            }
             WrkResult r = parseWrk("client1", load.await(Duration.ofSeconds(60)));
             slices.add(new Fault.Slice(from, System.currentTimeMillis(), r));
-            if (event != null) {
-                long at = join(event);
-                if (i == stopSlice) stoppedAt = at; else startedAt = at;
-                progress.line(prefix + "  %s %s".formatted(i == stopSlice ? "stopped" : "started", victim));
-            }
             String phase = i < stopSlice ? "before" : i < startSlice ? "down" : "after";
             progress.line(prefix + "  %-6s %6.0f req/s, errors: %s".formatted(phase, r.requestsPerSecond(), r.errors()));
+            if (start != null && start.isDone() && startedAt < 0) startedAt = join(start);
             if (startedAt > 0) {
                 int after = i - startSlice + 1;
                 readLogs(List.of(victim));
                 boolean taking = hits.stream().anyMatch(h -> h.backend().equals(victim) && h.scenario().equals(s.name()) && h.millis() >= from);
                 if (after >= plan.minAfter() && taking || after >= plan.maxAfter()) break;
+            } else if (i - startSlice + 1 >= plan.maxAfter()) {
+                break;
             }
         }
+        if (startedAt < 0) startedAt = join(start);
         readLogs(s.backends());
         List<AccessLog.Hit> mine = hits.stream().filter(h -> h.scenario().equals(s.name())).toList();
         Fault.Report report = Fault.analyse(s, slices, stoppedAt, startedAt, mine);
@@ -350,8 +358,13 @@ public final class Runner {
                 "compose:  %s, project %s; docker engine %s".formatted(docker.composeName(), Docker.PROJECT, engine),
                 "source:   featherlb at git %s%s".formatted(git.isEmpty() ? "(unknown)" : git, options.jar() == null ? "" : ", jar " + options.jar()),
                 "images:   featherlb featherlb:e2e FROM %s; backends %s; clients %s".formatted(
-                        environment.getOrDefault("FEATHERLB_JAVA_IMAGE", "the Dockerfile's default"),
+                        javaImage(),
                         image("backend1"), image("client1")));
+    }
+
+    /** The base image of featherlb's image, as compose.yaml passes it to the Dockerfile. */
+    private String javaImage() {
+        return environment.getOrDefault("FEATHERLB_JAVA_IMAGE", "the Dockerfile's default");
     }
 
     private String image(String service) {
@@ -364,7 +377,7 @@ public final class Runner {
     }
 
     /**
-     * Runs {@code command} on a virtual thread 300 ms from now (under load, not between two wrk runs).
+     * Runs {@code command} on a virtual thread 300 ms from now (under load, not at the start of a wrk run).
      * The task's value is the moment the command was issued: a container may answer before
      * {@code docker start} returns, and stops failing connections from the moment {@code docker stop} begins.
      */

@@ -18,7 +18,7 @@ public final class Scenarios {
     public static final int CLIENTS = 3;
     /** e2e/nginx.conf answers at once on this port ... */
     static final int FAST_PORT = 80;
-    /** ... and about one second late on this one (limit_rate), for leastconn. */
+    /** ... and about one second late on this one (limit_rate), for leastconn and p2c. */
     static final int SLOW_PORT = 81;
     private static final int FIRST_PORT = 8081;
 
@@ -49,16 +49,15 @@ public final class Scenarios {
     private static Scenario scenario(String name, int backends) {
         int port = FIRST_PORT + (name.equals(FAULT) ? ALGORITHMS.size() : ALGORITHMS.indexOf(name));
         List<Scenario.Endpoint> even = endpoints(backends, i -> 1, i -> FAST_PORT);
+        List<Scenario.Endpoint> slowFirst = endpoints(backends, i -> 1, i -> i == 1 ? SLOW_PORT : FAST_PORT);
         return switch (name) {
             case "roundrobin" -> new Scenario(name, "roundrobin", port, even, 1, new Scenario.Check.Split(2.0));
             case "random" -> new Scenario(name, "random", port, even, 1, new Scenario.Check.RandomSplit());
             // one client container is one address, so one backend: several clients make the check mean something
             case "iphash" -> new Scenario(name, "iphash", port, even, CLIENTS, new Scenario.Check.Sticky());
-            case "leastconn" -> new Scenario(name, "leastconn", port,
-                    endpoints(backends, i -> 1, i -> i == 1 ? SLOW_PORT : FAST_PORT), 1,
-                    new Scenario.Check.SlowGetsFewer(backend(1), 0.5));
-            // p2c on equal backends spreads at least as evenly as random does
-            case "p2c" -> new Scenario(name, "p2c", port, even, 1, new Scenario.Check.RandomSplit());
+            // both count open connections: the slowed backend holds its connections ~1 s, so it must get fewer.
+            // (An even split would not tell p2c from random; avoiding the loaded backend does.)
+            case "leastconn", "p2c" -> new Scenario(name, name, port, slowFirst, 1, new Scenario.Check.SlowGetsFewer(backend(1), 0.5));
             // weights n, n-1, .. 1: every backend gets a different share
             case "weighted" -> new Scenario(name, "roundrobin", port,
                     endpoints(backends, i -> backends + 1 - i, i -> FAST_PORT), 1, new Scenario.Check.Split(2.0));

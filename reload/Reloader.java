@@ -50,6 +50,11 @@ public final class Reloader {
                 succeeded.incrementAndGet();
                 return new ReloadResult(true, List.of(), "unchanged");
             }
+            Config running = server.config();
+            if (!next.admin().equals(running.admin()) || !next.accessLog().equals(running.accessLog())
+                    || next.reusePort() != running.reusePort()) {
+                LOG.log(WARNING, "reload ({0}): admin, access_log and reuse_port changes take effect at the next start", trigger);
+            }
             String changes;
             try {
                 changes = server.reload(next);

@@ -21,9 +21,13 @@ class ScenariosTest {
     @Test
     void scenariosAreShapedForTheirChecks() {
         List<Scenario> all = Scenarios.plan(Scenarios.ALGORITHMS, 4, true);
-        Scenario iphash = all.get(2), leastconn = all.get(3), weighted = all.get(5);
+        Scenario iphash = all.get(2), leastconn = all.get(3), p2c = all.get(4), weighted = all.get(5);
         assertEquals(Scenarios.CLIENTS, iphash.clients());
-        assertEquals(List.of(81, 80, 80, 80), leastconn.endpoints().stream().map(Scenario.Endpoint::port).toList());
+        for (Scenario loadAware : List.of(leastconn, p2c)) {
+            assertEquals(List.of(81, 80, 80, 80), loadAware.endpoints().stream().map(Scenario.Endpoint::port).toList());
+            assertEquals(new Scenario.Check.SlowGetsFewer("backend1", 0.5), loadAware.check());
+            assertEquals(loadAware.name(), loadAware.strategy());
+        }
         assertEquals(List.of(4, 3, 2, 1), weighted.endpoints().stream().map(Scenario.Endpoint::weight).toList());
         assertEquals("roundrobin", weighted.strategy());
         assertEquals(new Scenario.Check.Fault("backend2"), all.get(6).check());

@@ -27,6 +27,7 @@ final class LoadLoop implements AutoCloseable {
     private final long deadline;
     private volatile boolean stop;
     final AtomicLong ok = new AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLongArray finishedPerClient;
     final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
     final Map<String, AtomicLong> perBackend = new ConcurrentHashMap<>();
     private final AtomicReference<Runnable> marker = new AtomicReference<>();
@@ -47,7 +48,9 @@ final class LoadLoop implements AutoCloseable {
 
     LoadLoop(Supplier<InetSocketAddress> target, int clients, int maxSeconds) {
         deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(maxSeconds);
+        finishedPerClient = new java.util.concurrent.atomic.AtomicLongArray(clients);
         for (int i = 0; i < clients; i++) {
+            int client = i;
             threads.add(Thread.ofVirtual().name("load-", i).start(() -> {
                 while (!stop && System.nanoTime() < deadline) {
                     InetSocketAddress address = target.get();
@@ -65,8 +68,21 @@ final class LoadLoop implements AutoCloseable {
                     } catch (IOException e) {
                         failures.add(address + ": " + e);
                     }
+                    finishedPerClient.incrementAndGet(client);
                 }
             }));
+        }
+    }
+
+    /**
+     * Waits until every client has finished {@code n} more requests: then no request that was
+     * under way when this was called (for example one accepted just before a reload) is still open.
+     */
+    void awaitEachClient(int n) throws InterruptedException {
+        long[] target = new long[finishedPerClient.length()];
+        for (int i = 0; i < target.length; i++) target[i] = finishedPerClient.get(i) + n;
+        for (int i = 0; i < target.length; i++) {
+            while (finishedPerClient.get(i) < target[i] && System.nanoTime() < deadline) Thread.sleep(2);
         }
     }
 

@@ -69,7 +69,7 @@ class ReloadTest {
 
                 // remove a
                 server.reload(config(route("web", port, Strategy.ROUNDROBIN, b.endpoint(1), c.endpoint(1))));
-                progress(load, 20); // connections picked before the swap may still reach a
+                load.awaitEachClient(2); // a request accepted just before the swap may still reach a
                 long aAfterRemoval = a.accepted.get();
                 progress(load, 300);
                 assertEquals(aAfterRemoval, a.accepted.get(), "the removed endpoint takes no new connections");

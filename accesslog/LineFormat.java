@@ -1,0 +1,91 @@
+package accesslog;
+
+import config.AccessLog;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import json.Json;
+import proxy.ConnectionRecord;
+
+/**
+ * How one finished connection reads in the access log. Both formats carry the same fields under the
+ * same names, so a switch from one to the other changes no dashboard query:
+ * {@code time} (when the connection was accepted, UTC, milliseconds), {@code route}, {@code client}
+ * (address:port), {@code endpoint} (host:port; {@code -} in text, null in JSON, when none could be
+ * connected), {@code bytes_up} (client to endpoint), {@code bytes_down}, {@code duration_ms} and
+ * {@code outcome} (how it ended: client closed, endpoint closed, client reset, endpoint reset,
+ * timeout, refused, shutdown).
+ */
+@FunctionalInterface
+public interface LineFormat {
+    /** Appends one line for {@code record} to {@code out}, without the line break. */
+    void append(StringBuilder out, ConnectionRecord record);
+
+    /** Fixed width, unlike ISO_INSTANT which drops a fraction that happens to be zero. */
+    DateTimeFormatter TIME = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+
+    /**
+     * logfmt ({@code key=value}, quoted when a value has a space, quote or equals sign): readable as
+     * it is, and parsed by Loki, Vector and most log tools without configuration.
+     */
+    LineFormat TEXT = (out, r) -> {
+        out.append("time=");
+        TIME.formatTo(r.start(), out);
+        out.append(" route=");
+        logfmt(out, r.route());
+        out.append(" client=").append(r.client());
+        out.append(" endpoint=");
+        logfmt(out, r.endpoint() == null ? "-" : r.endpoint());
+        out.append(" bytes_up=").append(r.bytesUp());
+        out.append(" bytes_down=").append(r.bytesDown());
+        out.append(" duration_ms=");
+        millis(out, r);
+        out.append(" outcome=");
+        logfmt(out, r.outcome() == null ? "-" : r.outcome().label());
+    };
+
+    /** One JSON object per line (JSON Lines). */
+    LineFormat JSON = (out, r) -> {
+        out.append("{\"time\":\"");
+        TIME.formatTo(r.start(), out);
+        out.append("\",\"route\":");
+        Json.quote(out, r.route());
+        out.append(",\"client\":");
+        Json.quote(out, r.client());
+        out.append(",\"endpoint\":");
+        Json.write(out, r.endpoint());
+        out.append(",\"bytes_up\":").append(r.bytesUp());
+        out.append(",\"bytes_down\":").append(r.bytesDown());
+        out.append(",\"duration_ms\":");
+        millis(out, r);
+        out.append(",\"outcome\":");
+        Json.write(out, r.outcome() == null ? null : r.outcome().label());
+        out.append('}');
+    };
+
+    static LineFormat of(AccessLog.Format format) {
+        return switch (format) {
+            case TEXT -> TEXT;
+            case JSON -> JSON;
+        };
+    }
+
+    /** Milliseconds with three decimals (microseconds), without going through a double. */
+    private static void millis(StringBuilder out, ConnectionRecord r) {
+        long micros = r.duration().toNanos() / 1000;
+        out.append(micros / 1000).append('.');
+        long fraction = micros % 1000;
+        if (fraction < 100) out.append('0');
+        if (fraction < 10) out.append('0');
+        out.append(fraction);
+    }
+
+    private static void logfmt(StringBuilder out, String value) {
+        boolean quote = value.isEmpty();
+        for (int i = 0; i < value.length() && !quote; i++) {
+            char c = value.charAt(i);
+            quote = c <= ' ' || c == '"' || c == '=' || c == '\\';
+        }
+        if (quote) Json.quote(out, value); // logfmt quoting is JSON's
+        else out.append(value);
+    }
+}

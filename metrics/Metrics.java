@@ -1,0 +1,141 @@
+package metrics;
+
+import com.sun.net.httpserver.HttpHandler;
+import io.prometheus.metrics.config.PrometheusProperties;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.exporter.httpserver.MetricsHandler;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.Unit;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import pool.Backend;
+import pool.BackendPool;
+import pool.ConnectFailure;
+import proxy.ConnectionRecord;
+
+/**
+ * featherlb's Prometheus metrics, in a registry of their own (not the client's global default, so
+ * that tests and a reload can build a fresh one).
+ *
+ * <p>Why callbacks: the forwarder already counts per endpoint in {@link Backend}'s LongAdders, which
+ * cost one uncontended add per read. The per-endpoint metrics read those sums when Prometheus
+ * scrapes, so metrics add nothing to the forwarding path, and they cannot disagree with the
+ * counters the admin API shows. Only the duration histogram is fed per connection, once, when the
+ * connection has ended ({@link #accept}).
+ */
+public final class Metrics implements Consumer<ConnectionRecord> {
+    /** Seconds: TCP connections last from a millisecond (a refused one) to hours (a database session). */
+    private static final double[] DURATION_BUCKETS = {
+        0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 600, 1800, 3600};
+
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final Histogram durations;
+
+    public Metrics() {
+        JvmMetrics.builder().register(registry);
+        durations = Histogram.builder()
+                .name("featherlb_connection_duration_seconds")
+                .help("How long client connections lasted, from accept to close, by route")
+                .unit(Unit.SECONDS)
+                .labelNames("route")
+                .classicOnly()
+                .classicUpperBounds(DURATION_BUCKETS)
+                .withoutExemplars()
+                .register(registry);
+    }
+
+    public PrometheusRegistry registry() {
+        return registry;
+    }
+
+    /** The {@code GET /metrics} handler: the client's own exposition (text, OpenMetrics or protobuf, as Prometheus asks). */
+    public HttpHandler handler() {
+        return new MetricsHandler(PrometheusProperties.get(), registry);
+    }
+
+    /** Observes one finished connection's duration. Runs on the connection's thread: a few adds, no lock. */
+    @Override
+    public void accept(ConnectionRecord record) {
+        durations.labelValues(record.route()).observe(record.duration().toNanos() / 1e9);
+    }
+
+    /**
+     * Exposes every endpoint of {@code pools}, asked anew at each scrape (so that pools swapped by
+     * a reload show up): connections, active connections, bytes, connect failures, up, draining, weight.
+     */
+    public void watch(Supplier<List<BackendPool>> pools) {
+        CounterWithCallback.builder()
+                .name("featherlb_connections_total")
+                .help("Connections forwarded to an endpoint (successful connects)")
+                .labelNames("route", "endpoint")
+                .callback(cb -> each(pools, (route, b) -> cb.call(b.connections(), route, b.address())))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("featherlb_active_connections")
+                .help("Connections open to an endpoint now (including ones being connected)")
+                .labelNames("route", "endpoint")
+                .callback(cb -> each(pools, (route, b) -> cb.call(b.active(), route, b.address())))
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("featherlb_bytes_total")
+                .help("Bytes forwarded: upstream is client to endpoint, downstream is endpoint to client")
+                .unit(Unit.BYTES)
+                .labelNames("route", "endpoint", "direction")
+                .callback(cb -> each(pools, (route, b) -> {
+                    cb.call(b.bytesUp(), route, b.address(), "upstream");
+                    cb.call(b.bytesDown(), route, b.address(), "downstream");
+                }))
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("featherlb_connect_failures_total")
+                .help("Connects to an endpoint that failed, by reason (refused, timeout, unresolved, other)")
+                .labelNames("route", "endpoint", "reason")
+                .callback(cb -> each(pools, (route, b) -> {
+                    for (ConnectFailure why : ConnectFailure.values()) {
+                        cb.call(b.connectFailures(why), route, b.address(), why.label());
+                    }
+                }))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("featherlb_endpoint_up")
+                .help("1 when the endpoint is up (healthy), 0 when down")
+                .labelNames("route", "endpoint")
+                .callback(cb -> each(pools, (route, b) -> cb.call(b.up() ? 1 : 0, route, b.address())))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("featherlb_endpoint_draining")
+                .help("1 when the endpoint is drained through the admin API: it takes no new connections")
+                .labelNames("route", "endpoint")
+                .callback(cb -> each(pools, (route, b) -> cb.call(b.draining() ? 1 : 0, route, b.address())))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("featherlb_endpoint_weight")
+                .help("The endpoint's current weight (from the config, or set through the admin API)")
+                .labelNames("route", "endpoint")
+                .callback(cb -> each(pools, (route, b) -> cb.call(b.weight(), route, b.address())))
+                .register(registry);
+    }
+
+    /** A counter without labels whose value is read from {@code value} at each scrape. */
+    public void counter(String name, String help, LongSupplier value) {
+        CounterWithCallback.builder().name(name).help(help).callback(cb -> cb.call(value.getAsLong())).register(registry);
+    }
+
+    /** What a callback does for one endpoint of one route. */
+    @FunctionalInterface
+    private interface PerEndpoint {
+        void visit(String route, Backend backend);
+    }
+
+    private static void each(Supplier<List<BackendPool>> pools, PerEndpoint action) {
+        for (BackendPool pool : pools.get()) {
+            String route = pool.route().name();
+            for (Backend backend : pool.backends()) action.visit(route, backend);
+        }
+    }
+}
