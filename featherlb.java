@@ -14,13 +14,16 @@
 //SOURCES config/AccessLog.java config/Admin.java
 //SOURCES config/Config.java config/ConfigError.java config/ConfigException.java config/ConfigLoader.java
 //SOURCES config/Durations.java config/Endpoint.java config/Problems.java config/Route.java config/Section.java config/Timeouts.java
+//SOURCES config/Health.java config/HealthCheck.java config/HealthSections.java config/Passive.java
+//SOURCES health/Connector.java health/HealthChecker.java health/HttpProbe.java health/Probe.java health/Reply.java
+//SOURCES health/SendExpectProbe.java
 //SOURCES json/Json.java json/JsonException.java
 //SOURCES metrics/Metrics.java
-//SOURCES pool/Backend.java pool/BackendPool.java pool/ConnectFailure.java
+//SOURCES pool/Backend.java pool/BackendPool.java pool/ConnectFailure.java pool/HealthState.java pool/Ticker.java
 //SOURCES process/Signals.java
 //SOURCES reload/ConfigWatcher.java reload/ReloadResult.java reload/Reloader.java
 //SOURCES proxy/BufferPool.java proxy/Connection.java proxy/ConnectionLimit.java proxy/ConnectionRecord.java proxy/Dialer.java proxy/Listener.java
-//SOURCES proxy/Outcome.java proxy/Server.java
+//SOURCES proxy/Outcome.java proxy/Refusals.java proxy/Server.java
 //FILES dashboard/index.html=dashboard/index.html dashboard/dashboard.js=dashboard/dashboard.js
 //FILES dashboard/dashboard.css=dashboard/dashboard.css
 //RUNTIME_OPTIONS -XX:+UseSerialGC
@@ -77,8 +80,18 @@ import reload.Reloader;
             "      timeouts: {connect: 5s, idle: 10m}",
             "      max_connections: 0         # 0 = unlimited",
             "      retries: 3                 # further endpoints tried when a connect fails",
+            "      health_check:              # optional; without it only passive checks run",
+            "        type: tcp                # or http (path: /healthz), send_expect (send:, expect:)",
+            "        interval: 2s",
+            "        timeout: 1s",
+            "        rise: 2                  # passed checks in a row to come back",
+            "        fall: 3                  # failed checks in a row to go down",
+            "      passive: {failures: 3, cooldown: 10s}   # failed connects that take an endpoint out",
+            "      slow_start: 10s            # optional: ramp a recovered endpoint's weight up",
+            "      on_down: leave             # or close: close its open connections",
             "      endpoints:",
             "        - {host: localhost, port: 8081, weight: 1, backup: false}",
+            "          # health_check: {port: 9000}   # per endpoint: override any check field",
             "  shutdown_grace: 10s",
             "  reuse_port: false              # true: a new process may bind the same ports",
             "  admin:                         # off when absent",

@@ -29,7 +29,7 @@ for entry in $(sed -n 's|^//FILES ||p' featherlb.java); do
     echo "0 passed, 1 failed (//FILES $entry not found)"; exit 1; }
 done
 
-# real peers from Debian (chromium for the dashboard test); tests that need a missing one skip
+# real peers from Debian (chromium for the dashboard test, redis-server for a health check test); tests that need a missing one skip
 [[ -n ${FEATHERLB_NO_PEERS:-} ]] || bash build/peers.sh || echo "test: some peers could not be installed; their tests will skip" >&2
 
 filters=()

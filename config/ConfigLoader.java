@@ -141,16 +141,17 @@ public final class ConfigLoader {
         if (strategy == null) {
             problems.at(s.value("strategy"), "unknown strategy '" + strategyName + "' (expected one of: " + STRATEGIES + ")");
         }
-        List<Endpoint> endpoints = endpoints(problems, s, label);
+        Health health = HealthSections.route(problems, s, label);
+        List<Endpoint> endpoints = endpoints(problems, s, label, health.check());
         Timeouts timeouts = timeouts(s.section("timeouts", "timeouts of " + label));
         int maxConnections = s.integer("max_connections", 0, 0, 1_000_000);
         int retries = s.integer("retries", Route.DEFAULT_RETRIES, 0, 100);
         s.finish();
         if (name == null || strategy == null || endpoints == null) return null;
-        return new Route(name, host, port, strategy, endpoints, timeouts, maxConnections, retries);
+        return new Route(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health);
     }
 
-    private static List<Endpoint> endpoints(Problems problems, Section route, String routeLabel) {
+    private static List<Endpoint> endpoints(Problems problems, Section route, String routeLabel, HealthCheck routeCheck) {
         if (!route.has("endpoints")) {
             problems.at(route.node(), routeLabel + " has no 'endpoints' (expected a list of endpoints with host and port)");
             return null;
@@ -174,9 +175,10 @@ public final class ConfigLoader {
             int port = s.requiredInteger("port", 1, 65535);
             int weight = s.integer("weight", Endpoint.DEFAULT_WEIGHT, 0, Endpoint.MAX_WEIGHT);
             boolean backup = s.bool("backup", false);
+            HealthCheck check = HealthSections.endpoint(problems, s, routeCheck);
             s.finish();
             if (host == null || port < 0) continue;
-            Endpoint endpoint = new Endpoint(host, port, weight, backup);
+            Endpoint endpoint = new Endpoint(host, port, weight, backup, check);
             Node previous = seen.putIfAbsent(endpoint.address(), mapping);
             if (previous != null) {
                 problems.at(mapping, "duplicate endpoint " + endpoint.address() + " in " + routeLabel

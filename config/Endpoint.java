@@ -7,10 +7,17 @@ package config;
  * @param port   1..65535
  * @param weight share of new connections relative to the others, 0..256 (default 1; 0 = none)
  * @param backup used only when no primary endpoint of the route is available (default false)
+ * @param check  this endpoint's own active check ({@code health_check} under the endpoint: the
+ *               route's with the fields it sets replaced), or null to use the route's
  */
-public record Endpoint(String host, int port, int weight, boolean backup) {
+public record Endpoint(String host, int port, int weight, boolean backup, HealthCheck check) {
     public static final int DEFAULT_WEIGHT = 1;
     public static final int MAX_WEIGHT = 256;
+
+    /** An endpoint checked as its route says. */
+    public Endpoint(String host, int port, int weight, boolean backup) {
+        this(host, port, weight, backup, null);
+    }
 
     /** {@code host:port}: the endpoint's identity in logs, metrics and hashing. */
     public String address() {

@@ -16,13 +16,20 @@ import java.util.List;
  *                       ({@code max_connections}, default 0 = unlimited)
  * @param retries        further endpoints tried when a connect fails, before any byte is sent
  *                       (default 3, like HAProxy's {@code retries}); each endpoint at most once
+ * @param health         active and passive health checks, slow start, on_down (see {@link Health})
  */
 public record Route(String name, String host, int port, Strategy strategy, List<Endpoint> endpoints,
-                    Timeouts timeouts, int maxConnections, int retries) {
+                    Timeouts timeouts, int maxConnections, int retries, Health health) {
     public static final int DEFAULT_RETRIES = 3;
 
     public Route {
         endpoints = List.copyOf(endpoints);
+    }
+
+    /** A route with the default health handling: passive checks only. */
+    public Route(String name, String host, int port, Strategy strategy, List<Endpoint> endpoints,
+                 Timeouts timeouts, int maxConnections, int retries) {
+        this(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, Health.DEFAULTS);
     }
 
     /** {@code host:port} of the listener. */

@@ -1,14 +1,18 @@
 package pool;
 
 import config.Endpoint;
+import config.Health;
+import config.Route;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 
 /**
  * The live state of one endpoint of one route: whether it may take new connections, how many it
  * has open, and what it has carried. Shared by the forwarder (which counts), the health checker
  * (which marks it up or down) and the admin API (which drains it or sets its weight). Every field
- * is safe to read from any thread; writes are single fields, so no lock is needed.
+ * is safe to read from any thread; writes are single fields, so no lock is needed. Up or down is
+ * kept in its {@link HealthState}, which has the rules for both.
  */
 public final class Backend {
     private volatile Endpoint endpoint;
@@ -17,14 +21,26 @@ public final class Backend {
     private final LongAdder bytesUp = new LongAdder();
     private final LongAdder bytesDown = new LongAdder();
     private final LongAdder[] failures = new LongAdder[ConnectFailure.values().length];
-    private volatile boolean up = true;
+    private final HealthState health;
     private volatile boolean draining;
     private volatile int weight;
 
+    /** An endpoint with the default health rules (passive checks only), for tests and tools. */
     public Backend(Endpoint endpoint) {
+        this(endpoint, null, Ticker.SYSTEM, null);
+    }
+
+    /**
+     * An endpoint of {@code route} (null: default rules) with its health rules; {@code wentDown} is
+     * told when it goes down if the route says {@code on_down: close}.
+     */
+    public Backend(Endpoint endpoint, Route route, Ticker ticker, Consumer<Backend> wentDown) {
         this.endpoint = endpoint;
         this.weight = endpoint.weight();
         for (int i = 0; i < failures.length; i++) failures[i] = new LongAdder();
+        this.health = route == null
+                ? new HealthState(endpoint.address(), Health.DEFAULTS, null, false, ticker, null)
+                : HealthState.of(route, endpoint, ticker, () -> wentDown.accept(this));
     }
 
     public Endpoint endpoint() {
@@ -48,12 +64,18 @@ public final class Backend {
         return endpoint.address();
     }
 
+    /** Whether its health checks (active and passive) let it take connections. */
     public boolean up() {
-        return up;
+        return health.usable();
     }
 
+    /** Marks it up or down at once, as its checks would (they go on from there). */
     public void up(boolean up) {
-        this.up = up;
+        health.force(up);
+    }
+
+    public HealthState health() {
+        return health;
     }
 
     public boolean draining() {
@@ -74,7 +96,7 @@ public final class Backend {
 
     /** Whether new connections may go here (up and not draining); backups are decided by the pool. */
     public boolean usable() {
-        return up && !draining && weight > 0;
+        return !draining && weight > 0 && health.usable();
     }
 
     public int active() {
@@ -99,11 +121,13 @@ public final class Backend {
     /** The connect succeeded. */
     public void connected() {
         connections.increment();
+        health.connected();
     }
 
     /** A connect failed; the connection will be retried elsewhere or refused. */
     public void connectFailed(ConnectFailure why) {
         failures[why.ordinal()].increment();
+        health.connectFailed(why);
     }
 
     /** Connects that failed for {@code why}, ever. */

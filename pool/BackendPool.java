@@ -16,6 +16,9 @@ import java.util.random.RandomGenerator;
  * churned by asking the other. {@link #choose} holds a lock for the few nanoseconds of a pick:
  * algorithms are not thread-safe, and the lock lets this class be the {@link Candidates} view
  * itself, with the per-pick fields below, instead of allocating one per connection.
+ *
+ * <p>With slow start, weights are read through each endpoint's {@link HealthState} at one instant
+ * per pick, so that an algorithm that reads a weight twice in a pick sees the same value twice.
  */
 public final class BackendPool implements Candidates {
     private final Route route;
@@ -23,16 +26,19 @@ public final class BackendPool implements Candidates {
     private final Algorithm primaries;
     private final Algorithm backups;
     private final ReentrantLock lock = new ReentrantLock();
+    private final boolean slowStart;
 
     // the view for the pick in progress; guarded by lock
     private boolean askBackups;
     private BitSet tried;
+    private long pickNanos;
 
     public BackendPool(Route route, List<Backend> backends, RandomGenerator random) {
         this.route = route;
         this.backends = backends.toArray(Backend[]::new);
         this.primaries = route.strategy().create(random);
         this.backups = route.strategy().create(random);
+        this.slowStart = HealthState.slowStarts(route) && !backends.isEmpty();
     }
 
     public Route route() {
@@ -56,6 +62,7 @@ public final class BackendPool implements Candidates {
         try {
             this.tried = tried;
             askBackups = false;
+            if (slowStart) pickNanos = backends[0].health().now();
             int picked = primaries.pick(this, clientKey);
             if (picked < 0) {
                 askBackups = true;
@@ -100,7 +107,8 @@ public final class BackendPool implements Candidates {
 
     @Override
     public int weight(int i) {
-        return backends[i].weight();
+        Backend b = backends[i];
+        return slowStart ? b.health().rampedWeight(b.weight(), pickNanos) : b.weight();
     }
 
     @Override

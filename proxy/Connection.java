@@ -1,7 +1,6 @@
 package proxy;
 
 import static java.lang.System.Logger.Level.DEBUG;
-import static java.lang.System.Logger.Level.WARNING;
 
 import java.io.IOException;
 import java.net.ConnectException;
@@ -47,7 +46,7 @@ final class Connection implements Runnable {
     private final AtomicReference<Outcome> end = new AtomicReference<>();
     private volatile boolean closing;
     private volatile SocketChannel endpoint;
-    private Backend backend;
+    private volatile Backend backend; // volatile: the server reads it to find an endpoint's connections
 
     // idle tracking: pipes set touched per read; the reaper clears it and remembers when
     private volatile boolean touched;
@@ -112,8 +111,7 @@ final class Connection implements Runnable {
                 tried.set(index);
             }
         }
-        LOG.log(WARNING, "{0}: {1}: closed, no endpoint could take it: {2}", route.name(), clientName,
-                reasons.isEmpty() ? "none is up" : reasons);
+        listener.refusals().refused(route.name(), clientName, reasons.isEmpty() ? Refusals.whyNone(pool) : reasons, System.nanoTime());
         return false;
     }
 
@@ -234,6 +232,11 @@ final class Connection implements Runnable {
             LOG.log(DEBUG, "{0}: {1} -> {2} ended ({3}), {4} bytes up, {5} down, {6} ms", record.route(), clientName,
                     backend == null ? "-" : backend.address(), record.outcome().label(), bytesUp, bytesDown, record.duration().toMillis());
         }
+    }
+
+    /** The endpoint it is connected to, or null before (or without) a connect. */
+    Backend backend() {
+        return backend;
     }
 
     /** Called by the idle reaper only: closes the connection when nothing moved for {@code idleNanos}. */

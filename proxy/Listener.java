@@ -27,6 +27,7 @@ final class Listener implements AutoCloseable {
     private final ServerSocketChannel channel;
     private final ConnectionLimit limit;
     private final Thread acceptor;
+    private final Refusals refusals;
     private volatile BackendPool pool;
     private volatile boolean open = true;
 
@@ -35,6 +36,7 @@ final class Listener implements AutoCloseable {
         this.pool = pool;
         var route = pool.route();
         this.limit = new ConnectionLimit(route.maxConnections());
+        this.refusals = new Refusals();
         this.channel = ServerSocketChannel.open();
         try {
             channel.setOption(StandardSocketOptions.SO_REUSEADDR, true);
@@ -54,6 +56,11 @@ final class Listener implements AutoCloseable {
 
     BackendPool pool() {
         return pool;
+    }
+
+    /** The route's rate-limited log of refused clients; it outlives a reload, as the listener does. */
+    Refusals refusals() {
+        return refusals;
     }
 
     /**
@@ -79,7 +86,11 @@ final class Listener implements AutoCloseable {
             try {
                 limit.acquire();
             } catch (InterruptedException e) {
-                return; // close() interrupts us: that is the way out
+                return; // nobody interrupts this thread; if someone does, it ends
+            }
+            if (!open) { // close() woke us with a permit of its own
+                released();
+                return;
             }
             SocketChannel client;
             try {
@@ -118,16 +129,23 @@ final class Listener implements AutoCloseable {
         limit.release();
     }
 
-    /** Stops accepting; open connections are left to the server's drain. */
+    /**
+     * Stops accepting; open connections are left to the server's drain.
+     *
+     * <p>Wakes the accept thread without interrupting it: an interrupt that lands just as
+     * {@code accept} returns a client makes the JDK throw ClosedByInterruptException and drop that
+     * client's socket unserved, which the client sees as a reset when the process exits. Closing the
+     * channel ends a blocked {@code accept}; a spare permit ends a wait for {@code max_connections}.
+     */
     @Override
     public void close() {
         open = false;
+        limit.release();
         try {
             channel.close();
         } catch (IOException e) {
             LOG.log(WARNING, "{0}: closing the listener: {1}", pool.route().name(), e.getMessage());
         }
-        acceptor.interrupt();
         try {
             acceptor.join();
         } catch (InterruptedException e) {

@@ -7,6 +7,7 @@ import config.Config;
 import config.Durations;
 import config.Endpoint;
 import config.Route;
+import health.HealthChecker;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -24,14 +25,16 @@ import java.util.random.RandomGenerator;
 import java.util.stream.Collectors;
 import pool.Backend;
 import pool.BackendPool;
+import pool.Ticker;
 
 /**
- * The running balancer: a listener per route, a virtual thread per direction per connection, and
- * one platform thread that closes idle connections.
+ * The running balancer: a listener per route, a virtual thread per direction per connection, a
+ * virtual thread per actively checked endpoint, and one platform thread that closes idle
+ * connections.
  *
- * <p>Lifecycle: {@link #start()} binds every listener or none; {@link #shutdown(Duration)} stops in
- * two phases (stop accepting, let open connections finish until the grace period ends, then close
- * what is left and say how many).
+ * <p>Lifecycle: {@link #start()} binds every listener or none, then starts the health checks;
+ * {@link #shutdown(Duration)} stops in two phases (stop accepting and checking, let open
+ * connections finish until the grace period ends, then close what is left and say how many).
  */
 public final class Server implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Server.class.getName());
@@ -41,12 +44,14 @@ public final class Server implements AutoCloseable {
     private volatile Config config;
     private final Dialer dialer;
     private final Consumer<ConnectionRecord> finished;
+    private final Ticker ticker;
     private final BufferPool buffers = new BufferPool(BUFFER_SIZE, 1024);
     private final ExecutorService threads = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("featherlb-conn-", 0).factory());
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final RandomGenerator random = RandomGenerator.getDefault();
     private volatile List<Listener> listeners = List.of(); // replaced whole by apply(), under this
+    private volatile List<HealthChecker> checkers = List.of(); // likewise
     private final Thread reaper = Thread.ofPlatform().daemon().name("featherlb-idle").unstarted(this::reapLoop);
     private volatile boolean stopping;
     private volatile long drainDeadline = Long.MAX_VALUE;
@@ -54,11 +59,17 @@ public final class Server implements AutoCloseable {
     /**
      * @param finished told of every connection that ended, on the thread that ended it: keep it
      *                 short and non-blocking (the access log queues, metrics add)
+     * @param ticker   the clock of passive cool-downs and slow start (tests move it on by hand)
      */
-    public Server(Config config, Dialer dialer, Consumer<ConnectionRecord> finished) {
+    public Server(Config config, Dialer dialer, Consumer<ConnectionRecord> finished, Ticker ticker) {
         this.config = config;
         this.dialer = dialer;
         this.finished = finished;
+        this.ticker = ticker;
+    }
+
+    public Server(Config config, Dialer dialer, Consumer<ConnectionRecord> finished) {
+        this(config, dialer, finished, Ticker.SYSTEM);
     }
 
     public Server(Config config, Dialer dialer) {
@@ -149,11 +160,25 @@ public final class Server implements AutoCloseable {
             }
         }
         swaps.forEach((listener, pool) -> changes.add("~" + pool.route().name()));
+        restartChecks(after);
         return String.join(" ", changes);
     }
 
-    /** The backends for {@code route}: the old pool's where the address is the same, new ones otherwise. */
-    private static List<Backend> carry(BackendPool old, Route route) {
+    /**
+     * New pools, new checkers: the old ones are stopped first, so that an endpoint kept across a
+     * reload is never checked by two threads at once. Its state carries over, so only an endpoint
+     * new to the config has a first check that decides.
+     */
+    private void restartChecks(List<Listener> running) {
+        checkers.forEach(HealthChecker::close);
+        List<HealthChecker> next = running.stream().map(l -> new HealthChecker(l.pool(), dialer::dial)).toList();
+        next.forEach(HealthChecker::start);
+        checkers = next;
+    }
+
+    /** The backends for {@code route}: the old pool's where the address is the same (with the new
+     * route's health rules), new ones otherwise. */
+    private List<Backend> carry(BackendPool old, Route route) {
         Map<String, Backend> live = new HashMap<>();
         if (old != null) old.backends().forEach(b -> live.put(b.address(), b));
         List<Backend> backends = new ArrayList<>();
@@ -161,9 +186,10 @@ public final class Server implements AutoCloseable {
             Backend kept = live.get(endpoint.address());
             if (kept != null) {
                 kept.reconfigure(endpoint);
+                kept.health().reconfigure(route, endpoint);
                 backends.add(kept);
             } else {
-                backends.add(new Backend(endpoint));
+                backends.add(new Backend(endpoint, route, ticker, this::wentDown));
             }
         }
         return backends;
@@ -215,6 +241,19 @@ public final class Server implements AutoCloseable {
         threads.execute(task);
     }
 
+    /** {@code on_down: close}: closes the connections open to {@code backend}, which just went down.
+     * Runs on the thread that saw it go down (a check thread or a connection's). */
+    private void wentDown(Backend backend) {
+        int closed = 0;
+        for (Connection connection : connections) {
+            if (connection.backend() == backend) {
+                connection.closeFor(Outcome.SHUTDOWN);
+                closed++;
+            }
+        }
+        if (closed > 0) LOG.log(INFO, "endpoint {0} is down: closed its {1} open connection(s)", backend.health().name(), closed);
+    }
+
     void ended(Connection connection, ConnectionRecord record) {
         connections.remove(connection);
         try {
@@ -233,6 +272,7 @@ public final class Server implements AutoCloseable {
             }
             long now = System.nanoTime();
             for (Connection connection : connections) connection.reap(now);
+            for (Listener listener : listeners) listener.refusals().flush(now);
         }
     }
 
@@ -248,6 +288,7 @@ public final class Server implements AutoCloseable {
             stopping = true;
             listeners.forEach(Listener::close);
         }
+        checkers.forEach(HealthChecker::close); // outside the lock: it waits for the check threads to end
         int open = connections.size();
         if (open > 0) {
             LOG.log(INFO, "stopped accepting; waiting up to {0} for {1} open connection(s)", Durations.format(grace), open);

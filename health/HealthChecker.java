@@ -1,0 +1,133 @@
+package health;
+
+import static java.lang.System.Logger.Level.DEBUG;
+import static java.lang.System.Logger.Level.INFO;
+import static java.lang.System.Logger.Level.WARNING;
+
+import config.Durations;
+import config.HealthCheck;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.nio.channels.ClosedByInterruptException;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import pool.Backend;
+import pool.BackendPool;
+
+/**
+ * The active health checks of one route: a virtual thread per endpoint that has a check, which
+ * checks, tells the endpoint's {@link pool.HealthState} the result, and sleeps until the next
+ * interval. Checks never run on a connection's thread, and a slow check delays only the next check
+ * of its own endpoint.
+ *
+ * <p>Everything below {@link #start()} runs in the check threads; {@link #close()} interrupts them
+ * (which closes a channel they are blocked on) and waits for them to end. A check cut short that
+ * way reports nothing.
+ */
+public final class HealthChecker implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(HealthChecker.class.getName());
+    private static final Duration JOIN = Duration.ofSeconds(2);
+
+    private final BackendPool pool;
+    private final Connector connector;
+    private final List<Thread> threads = new ArrayList<>();
+    private volatile boolean closed;
+
+    public HealthChecker(BackendPool pool, Connector connector) {
+        this.pool = pool;
+        this.connector = connector;
+        for (Backend backend : pool.backends()) {
+            HealthCheck check = pool.route().health().checkOf(backend.endpoint());
+            if (check == null) continue;
+            threads.add(Thread.ofVirtual().name("featherlb-check-" + pool.route().name() + "/" + backend.address())
+                    .unstarted(() -> checkLoop(backend, check)));
+        }
+    }
+
+    /** Starts the checks; the first of each runs at once. */
+    public void start() {
+        if (threads.isEmpty()) return;
+        threads.forEach(Thread::start);
+        HealthCheck check = pool.route().health().check();
+        LOG.log(INFO, "route {0}: health checks on {1} endpoint(s){2}", pool.route().name(), threads.size(),
+                check != null ? ": " + check.describe() : "");
+    }
+
+    /** Stops the checks and waits for them to end. */
+    @Override
+    public void close() {
+        closed = true;
+        threads.forEach(Thread::interrupt);
+        for (Thread thread : threads) {
+            try {
+                if (thread.isAlive() && !thread.join(JOIN)) {
+                    LOG.log(WARNING, "{0} did not end within {1}", thread.getName(), Durations.format(JOIN));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** Whether a check thread is still alive (for tests of {@link #close()}). */
+    boolean running() {
+        return threads.stream().anyMatch(Thread::isAlive);
+    }
+
+    private void checkLoop(Backend backend, HealthCheck check) {
+        String host = backend.endpoint().host();
+        int port = check.port() != 0 ? check.port() : backend.endpoint().port();
+        Probe probe = Probe.of(check, host, port);
+        long interval = check.interval().toNanos();
+        long next = System.nanoTime();
+        while (!closed) {
+            String failure = check(connector, probe, host, port, check.timeout());
+            if (closed) return; // cut short by close(): says nothing about the endpoint
+            if (failure != null && LOG.isLoggable(DEBUG)) {
+                LOG.log(DEBUG, "check of {0}/{1} failed: {2}", pool.route().name(), backend.address(), failure);
+            }
+            backend.health().checked(failure);
+            next += interval;
+            long now = System.nanoTime();
+            if (next - now < 0) next = now; // a check longer than the interval: the next one at once
+            try {
+                Thread.sleep(Duration.ofNanos(next - now));
+            } catch (InterruptedException e) {
+                return; // close() is the only one who interrupts
+            }
+        }
+    }
+
+    /** One check; null when it passed, else why it failed. */
+    static String check(Connector connector, Probe probe, String host, int port, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        SocketChannel channel;
+        try {
+            channel = connector.connect(host, port, timeout);
+        } catch (ClosedByInterruptException e) {
+            return "interrupted";
+        } catch (SocketTimeoutException e) {
+            return "connect timed out";
+        } catch (UnknownHostException e) {
+            return "name does not resolve";
+        } catch (ConnectException e) {
+            String message = e.getMessage() == null ? "refused" : e.getMessage().toLowerCase(Locale.ROOT);
+            return message.contains("refused") ? "connect refused" : "connect failed: " + message;
+        } catch (IOException e) {
+            return "connect failed: " + e;
+        }
+        try (channel) {
+            return probe.probe(channel, deadline);
+        } catch (SocketTimeoutException e) {
+            return "no reply within " + Durations.format(timeout);
+        } catch (IOException e) {
+            return "reply failed: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+        }
+    }
+}
