@@ -96,13 +96,14 @@ public final class Fault {
         verdicts.add(Verdict.of(backAfter >= 0, victim + " takes traffic again", backAfter < 0
                 ? "no request reached %s after its start (%d slices)".formatted(victim, rows.size())
                 : "first request %.1f s after its start; since then: %s".formatted(backAfter / 1000.0, sinceReturn)));
-        String notJudged = " (recorded, not judged: featherlb has no health checks yet)";
-        verdicts.add(Verdict.info("errors while " + victim + " was down", down + notJudged));
+        // with health checks and retries, stopping and starting a backend must cost no request at all
+        verdicts.add(Verdict.of(down.total() == 0 && before.total() == 0 && after.total() == 0,
+                "no failed request while " + victim + " was stopped and started",
+                "before the stop / while down / after the start: " + before + " / " + down + " / " + after));
         verdicts.add(Verdict.info("traffic moved away from " + victim, movedAwayAfter < 0
-                ? "not while it was down (%.1f s): every slice had errors".formatted(downSeconds) + notJudged
+                ? "not while it was down (%.1f s): every slice had errors".formatted(downSeconds)
                 : "%.1f s after the stop (first slice without errors); its last request %d ms after the stop"
                         .formatted(movedAwayAfter / 1000.0, lastVictimHit)));
-        verdicts.add(Verdict.info("errors before the stop / after the start", before + " / " + after));
         return new Report(victim, List.copyOf(rows), before, down, after, downSeconds, movedAwayAfter,
                 lastVictimHit, backAfter, sinceReturn, List.copyOf(verdicts));
     }

@@ -9,7 +9,7 @@ public final class FeatherlbConfig {
     public static String render(List<Scenario> scenarios) {
         StringBuilder yaml = new StringBuilder("""
                 # Written by e2e.java for one end-to-end run: one route per scenario. Backends are
-                # compose services, resolved by docker's DNS when featherlb connects.
+                # compose services, named in featherlb's /etc/hosts (compose.yaml: extra_hosts).
                 routes:
                 """);
         scenarios.forEach(s -> yaml.append(route(s)));
@@ -22,8 +22,18 @@ public final class FeatherlbConfig {
                 .append("  - name: ").append(s.name()).append('\n')
                 .append("    host: 0.0.0.0\n")
                 .append("    port: ").append(s.port()).append('\n')
-                .append("    strategy: ").append(s.strategy()).append('\n')
-                .append("    endpoints:\n");
+                .append("    strategy: ").append(s.strategy()).append('\n');
+        if (s.check() instanceof Scenario.Check.Fault) {
+            // a stopped container's address stops answering: give up on it in half a second, take it
+            // out at the first failed connect, and let tcp checks (which nginx does not log, so the
+            // counts stay the clients') bring it back a second after it returns
+            yaml.append("""
+                        timeouts: {connect: 500ms}
+                        passive: {failures: 1, cooldown: 5s}
+                        health_check: {type: tcp, interval: 500ms, timeout: 250ms, rise: 2, fall: 2}
+                    """);
+        }
+        yaml.append("    endpoints:\n");
         for (Scenario.Endpoint e : s.endpoints()) {
             yaml.append("      - host: ").append(e.backend()).append('\n')
                 .append("        port: ").append(e.port()).append('\n');

@@ -50,11 +50,21 @@ class FaultTest {
         assertEquals(6, r.rows().size());
         assertEquals(-0.3, r.rows().get(2).at(), 1e-9);
         assertEquals(Verdict.Outcome.PASS, r.verdicts().getFirst().outcome(), r.verdicts().getFirst().toString());
-        assertTrue(r.verdicts().stream().skip(1).allMatch(v -> v.outcome() == Verdict.Outcome.INFO), "errors are recorded, not judged");
+        assertEquals(Verdict.Outcome.FAIL, r.verdicts().get(1).outcome(), "21 read errors while down fail the run");
+        assertTrue(r.verdicts().get(1).detail().contains("read 21"), r.verdicts().get(1).detail());
         assertEquals(1.0 / 3, r.sinceReturn().share("backend2") / 100, 1e-9);
     }
 
-    /** A victim that never takes traffic again fails the run; the errors alone never do. */
+    /** With health checks and retries, a stop and start must cost no request: zero errors pass. */
+    @Test
+    void aFaultWithoutAFailedRequestPasses() {
+        List<Fault.Slice> clean = slices().stream().map(s -> new Fault.Slice(s.from(), s.to(), wrk(0))).toList();
+        Fault.Report r = Fault.analyse(FAULT, clean, STOP, START, traffic(STOP - 2_400, STOP + 5_000, true));
+        assertTrue(r.verdicts().stream().noneMatch(v -> v.outcome() == Verdict.Outcome.FAIL), r.verdicts().toString());
+        assertTrue(r.verdicts().get(1).check().startsWith("no failed request"), r.verdicts().get(1).check());
+    }
+
+    /** A victim that never takes traffic again fails the run. */
     @Test
     void aVictimThatStaysAwayFails() {
         Fault.Report r = Fault.analyse(FAULT, slices(), STOP, START, traffic(STOP - 2_400, STOP + 5_000, false));
@@ -71,6 +81,7 @@ class FaultTest {
         Fault.Report r = Fault.analyse(FAULT, erring, STOP, START, traffic(STOP - 2_400, STOP + 5_000, true));
         assertEquals(-1, r.movedAwayAfter());
         assertEquals(300, r.down().read());
+        assertTrue(Verdicts.anyFailed(r.verdicts()));
         assertTrue(r.verdicts().get(2).detail().startsWith("not while it was down (3.0 s)"), r.verdicts().get(2).detail());
     }
 

@@ -46,7 +46,7 @@ class ScenariosTest {
         String yaml = FeatherlbConfig.render(Scenarios.plan(List.of("roundrobin", "weighted"), 2, false));
         assertEquals("""
                 # Written by e2e.java for one end-to-end run: one route per scenario. Backends are
-                # compose services, resolved by docker's DNS when featherlb connects.
+                # compose services, named in featherlb's /etc/hosts (compose.yaml: extra_hosts).
                 routes:
                   - name: roundrobin
                     host: 0.0.0.0
@@ -79,9 +79,17 @@ class ScenariosTest {
             assertTrue(compose.contains("  backend" + i + ": {<<: *backend, hostname: backend" + i), "backend" + i);
         }
         for (int i = 1; i <= Scenarios.CLIENTS; i++) {
-            assertTrue(compose.contains("  client" + i + ": {<<: *client, hostname: client" + i + "}"), "client" + i);
+            assertTrue(compose.contains("  client" + i + ": {<<: *client, hostname: client" + i + ","), "client" + i);
         }
         assertTrue(compose.contains("\n  featherlb:\n"));
+        // no name is looked up in DNS: each backend's fixed address is in featherlb's /etc/hosts
+        String net = "${FEATHERLB_E2E_NET:-172.30.77}";
+        for (int i = 1; i <= Scenarios.MAX_BACKENDS; i++) {
+            String address = net + "." + (10 + i);
+            assertTrue(compose.contains("hostname: backend" + i + ",") && compose.contains("ipv4_address: \"" + address + "\""), "backend" + i + " address");
+            assertTrue(compose.contains("- \"backend" + i + ":" + address + "\""), "backend" + i + " in extra_hosts");
+        }
+        assertTrue(compose.contains("- \"featherlb:" + net + ".10\""), "featherlb in the clients' extra_hosts");
     }
 
     @Test
