@@ -45,6 +45,10 @@ public final class bench implements Callable<Integer> {
             description = "contenders to run: direct, haproxy, haproxy-2t, nginx, featherlb (default all; haproxy is always run)")
     List<String> only;
 
+    @Option(names = "--tests", split = ",", paramLabel = "TEST",
+            description = "measurements to make: keepalive, close, bulk, idle, start (default all)")
+    List<String> tests = List.of("keepalive", "close", "bulk", "idle", "start");
+
     @Option(names = "--featherlb", paramLabel = "NAME:DIR:OPTIONS",
             description = "a further featherlb contender: sources in DIR (empty: this checkout), JVM OPTIONS "
                     + "separated by spaces, e.g. 'p1::-Djdk.virtualThreadScheduler.parallelism=1'")
@@ -72,7 +76,7 @@ public final class bench implements Callable<Integer> {
         int fdLimit = Machine.hardFdLimit();
         // a proxy holds two descriptors per proxied connection, and needs a few of its own
         int idleCount = Math.min(idleWanted, (fdLimit - 256) / 2);
-        int maxConnections = idleCount + 512;
+        int maxConnections = idleCount + 64; // so 2 * maxConnections + a few stays under the limit
         List<String> notes = new ArrayList<>();
         if (idleCount < idleWanted) {
             notes.add("The file-descriptor limit here is " + fdLimit + " (ulimit -Hn): a proxy needs two per connection, so "
@@ -100,9 +104,9 @@ public final class bench implements Callable<Integer> {
             for (Contender c : contenders) running.add(c.start(backends, maxConnections, fdLimit, work));
             for (Contender.Running r : running) Load.wrk(r.http(), 100, 1, false); // warm-up: JIT, pools
 
-            http(raw, running, reps, seconds, false);
-            http(raw, running, reps, seconds, true);
-            for (int rep = 0; rep < reps; rep++) {
+            if (tests.contains("keepalive")) http(raw, running, reps, seconds, false);
+            if (tests.contains("close")) http(raw, running, reps, seconds, true);
+            for (int rep = 0; rep < reps && tests.contains("bulk"); rep++) {
                 for (Contender.Running r : rotated(running, rep)) {
                     double up = Load.iperf3(r.bulk(), bulkSeconds, false);
                     double down = Load.iperf3(r.bulk(), bulkSeconds, true);
@@ -111,7 +115,7 @@ public final class bench implements Callable<Integer> {
                     log.printf("  %-12s bulk            %6.2f Gbit/s up, %6.2f down%n", r.contender().name(), up, down);
                 }
             }
-            for (int rep = 0; rep < Math.min(reps, 3); rep++) {
+            for (int rep = 0; rep < Math.min(reps, 3) && tests.contains("idle"); rep++) {
                 for (Contender.Running r : rotated(running, rep)) {
                     if (r.proc() == null) continue;
                     double mib = idleRss(r, idleCount);
@@ -121,7 +125,7 @@ public final class bench implements Callable<Integer> {
             }
             for (Contender.Running r : running) r.close();
             running.clear();
-            for (int rep = 0; rep < reps; rep++) {
+            for (int rep = 0; rep < reps && tests.contains("start"); rep++) {
                 for (Contender c : contenders) {
                     if (c.kind() != Contender.Kind.FEATHERLB) continue;
                     Startup.Times t = Startup.measure(c, backends, work, fdLimit);
@@ -252,26 +256,33 @@ public final class bench implements Callable<Integer> {
         Files.writeString(cfg, Contender.backendConfig(work, maxConnections, port));
         Proc p = Proc.start("nginx-backend", List.of(Machine.which("nginx"), "-p", work.toString(),
                 "-e", work.resolve("backend-error.log").toString(), "-c", cfg.toString()), fdLimit, work.resolve("backend.log"), null);
-        return awaitBackend(p, port);
+        return await(p, port, () -> Contender.accepts(port));
     }
 
+    /** iperf3 takes every connection for a test client, so readiness is read from its log, not probed. */
     private static Backend startIperf(Path work, int fdLimit) throws IOException, InterruptedException {
         int port = Machine.freePort();
-        Proc p = Proc.start("iperf3-server", List.of(Machine.which("iperf3"), "-s", "-p", Integer.toString(port)), fdLimit,
-                work.resolve("iperf3.log"), null);
-        return awaitBackend(p, port);
+        Path log = work.resolve("iperf3.log");
+        Proc p = Proc.start("iperf3-server", List.of(Machine.which("iperf3"), "-s", "--forceflush", "-B", "127.0.0.1",
+                "-p", Integer.toString(port)),
+                fdLimit, log, null);
+        return await(p, port, () -> {
+            try {
+                return Files.readString(log).contains("Server listening");
+            } catch (IOException e) {
+                return false;
+            }
+        });
     }
 
-    private static Backend awaitBackend(Proc p, int port) throws IOException, InterruptedException {
-        for (int i = 0; i < 500 && !Contender.accepts(port); i++) {
+    private static Backend await(Proc p, int port, java.util.function.BooleanSupplier ready) throws IOException, InterruptedException {
+        for (int i = 0; i < 1500; i++) {
+            if (ready.getAsBoolean()) return new Backend(p, port);
             if (!p.alive()) break;
             Thread.sleep(20);
         }
-        if (!Contender.accepts(port)) {
-            p.close();
-            throw new IOException(p.name + " did not start listening on " + port);
-        }
-        return new Backend(p, port);
+        p.close();
+        throw new IOException(p.name + " did not start listening on " + port);
     }
 
     /** Compiles every featherlb checkout once, so that no contender's start-up includes a compile. */
