@@ -25,8 +25,9 @@ test: ## compile and run every JUnit test; prints "N passed, N failed"
 e2e: ## docker compose end-to-end test; writes test/e2e/runs/<datetime>.log
 	./jbang e2e.java $(E2E_ARGS)
 
-bench: ## featherlb vs HAProxy vs nginx vs direct; writes bench/results/
+bench: ## featherlb vs HAProxy vs nginx vs direct, then JMH on the algorithms; writes bench/results/
 	./jbang bench/bench.java $(BENCH_ARGS)
+	./jbang bench/jmh.java $(BENCH_ARGS)
 
 clean: ## remove build output
 	rm -rf target
