@@ -12,6 +12,7 @@
 //SOURCES proxy/BufferPool.java proxy/Connection.java proxy/ConnectionRecord.java proxy/Dialer.java proxy/Listener.java
 //SOURCES proxy/Outcome.java proxy/Server.java
 //RUNTIME_OPTIONS -XX:+UseSerialGC
+//CDS
 
 import static java.lang.System.Logger.Level.INFO;
 

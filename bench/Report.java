@@ -68,12 +68,7 @@ final class Report {
                 .append("-byte body; wrk -t1 -c100 for ").append(settings.get("seconds")).append(" s; bulk: iperf3 for ")
                 .append(settings.get("bulkSeconds")).append(" s each way. CPU: utime+stime of every proxy process and thread, per request.\n\n");
         md.append("## Results\n\n");
-        table(md, TABLE, (c, m) -> {
-            Stats s = stats(c, m);
-            if (!s.present()) return "–";
-            String v = m.format(s.median());
-            return s.n() > 1 ? v + " ±" + Math.round(100 * s.spread()) + "%" : v;
-        });
+        table(md, TABLE, this::cell);
         md.append("\n## Ratios to HAProxy (mode tcp, 1 thread), same run\n\n");
         table(md, RATIOS, (c, m) -> ratioCell(ratio(c, REFERENCE, m)));
         md.append("\n## Share of direct (no proxy), same run\n\n");
@@ -85,10 +80,16 @@ final class Report {
             md.append("| ").append(g.text()).append(" | ").append(shown).append(" | ")
                     .append(Double.isNaN(v) ? "–" : g.met(v) ? "yes" : "**no**").append(" |\n");
         }
-        Stats jbang = stats(SUBJECT, Metric.START_JBANG);
-        if (jbang.present()) {
-            md.append("\nStart-up through `./jbang featherlb.java` (jbang's own JVM resolves the cached jar first): ")
-                    .append(Metric.START_JBANG.format(jbang.median())).append(" s.\n");
+        if (stats(SUBJECT, Metric.START_JAVA).present()) {
+            md.append("\n## Start-up to the first proxied answer\n\n")
+                    .append("From jbang's cache: the JVM command jbang runs (with the AOT cache beside the jar, `make aot`); ")
+                    .append("through ./jbang: `./jbang featherlb.java` as typed, jbang's own JVM first.\n\n")
+                    .append("| contender | from jbang's cache, s | through ./jbang, s |\n|---|---:|---:|\n");
+            for (String c : results.keySet()) {
+                if (!stats(c, Metric.START_JAVA).present()) continue;
+                md.append("| ").append(c).append(" | ").append(cell(c, Metric.START_JAVA)).append(" | ")
+                        .append(cell(c, Metric.START_JBANG)).append(" |\n");
+            }
         }
         md.append("\n## Notes\n\n");
         for (String note : settings.getOrDefault("notes", "").split("\n")) {
@@ -97,6 +98,14 @@ final class Report {
         md.append("\n## Machine\n\n| | |\n|---|---|\n");
         machine.forEach((k, v) -> md.append("| ").append(k).append(" | ").append(v.replace("|", "\\|")).append(" |\n"));
         return md.toString();
+    }
+
+    /** Median, and ± half the range as a share of it when measured more than once. */
+    private String cell(String contender, Metric m) {
+        Stats s = stats(contender, m);
+        if (!s.present()) return "–";
+        String v = m.format(s.median());
+        return s.n() > 1 ? v + " ±" + Math.round(100 * s.spread()) + "%" : v;
     }
 
     private void table(StringBuilder md, Metric[] metrics, java.util.function.BiFunction<String, Metric, String> cell) {
