@@ -8,7 +8,7 @@ CONFIG ?= featherlb.yaml
 E2E_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: help run validate test e2e bench image clean
+.PHONY: help run validate test e2e bench aot image clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -25,8 +25,12 @@ test: ## compile and run every JUnit test; prints "N passed, N failed"
 e2e: ## docker compose end-to-end test; writes test/e2e/runs/<datetime>.log
 	./jbang e2e.java $(E2E_ARGS)
 
-bench: ## featherlb vs HAProxy vs nginx vs direct; writes bench/results/
+aot: ## train an AOT cache (JDK 25) beside jbang's cached jar: ./jbang featherlb.java then starts in about half the time
+	bash build/aot.sh
+
+bench: ## featherlb vs HAProxy vs nginx vs direct, then JMH on the algorithms; writes bench/results/
 	./jbang bench/bench.java $(BENCH_ARGS)
+	./jbang bench/jmh.java $(BENCH_ARGS)
 
 image: ## build the featherlb container image (tag featherlb) from the host-built jar
 	./jbang export fatjar --force -O target/featherlb.jar featherlb.java

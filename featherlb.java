@@ -26,7 +26,10 @@
 //SOURCES proxy/Outcome.java proxy/Refusals.java proxy/Server.java
 //FILES dashboard/index.html=dashboard/index.html dashboard/dashboard.js=dashboard/dashboard.js
 //FILES dashboard/dashboard.css=dashboard/dashboard.css
-//RUNTIME_OPTIONS -XX:+UseSerialGC
+// Serial GC, a young generation of 8 MiB and compact object headers (JDK 25): a proxy's live heap
+// is mostly its parked connections, so a small eden and smaller objects keep idle memory down
+//RUNTIME_OPTIONS -XX:+UseSerialGC -Xmn8m -XX:+UseCompactObjectHeaders
+//CDS
 
 import static java.lang.System.Logger.Level.INFO;
 

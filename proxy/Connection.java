@@ -32,6 +32,8 @@ import pool.ConnectFailure;
  */
 final class Connection implements Runnable {
     private static final System.Logger LOG = System.getLogger(Connection.class.getName());
+    /** Bytes each pipe reads into while it waits for data; see {@link #pipe}. */
+    static final int SMALL = Integer.getInteger("featherlb.smallBuffer", 512);
 
     private final Server server;
     private final Listener listener;
@@ -133,12 +135,26 @@ final class Connection implements Runnable {
         };
     }
 
-    /** Copies from → to until EOF or failure. Runs in one of the connection's two virtual threads. */
+    /**
+     * Copies from → to until EOF or failure. Runs in one of the connection's two virtual threads.
+     *
+     * <p>Buffers: the pipe waits for data with a small heap buffer of its own ({@link #SMALL} bytes),
+     * so that an idle connection, whose two pipes are parked in {@code read}, holds two small arrays
+     * and nothing else (a read into a heap buffer borrows the carrier's temporary direct buffer for
+     * the system call only, not while parked). A read that fills the buffer shows that more is
+     * waiting: the next read borrows a large direct buffer from the server's pool, and the pipe keeps
+     * it while reads keep filling it; the first read that does not means the socket is drained, so
+     * the large buffer goes back before the next read, which probably parks. Every read is written
+     * out before the next one: a request of exactly {@code SMALL} bytes must reach the endpoint
+     * even though nothing follows it.
+     */
     private void pipe(SocketChannel from, SocketChannel to, boolean upstream) {
-        ByteBuffer buffer = server.buffers().take();
+        ByteBuffer small = ByteBuffer.allocate(SMALL);
+        ByteBuffer large = null;
         long total = 0;
         try {
             while (true) {
+                ByteBuffer buffer = large != null ? large : small;
                 int n;
                 try {
                     n = from.read(buffer);
@@ -154,6 +170,7 @@ final class Connection implements Runnable {
                 if (!touched) touched = true;
                 if (upstream) backend.sentUp(n);
                 else backend.sentDown(n);
+                boolean filled = !buffer.hasRemaining();
                 buffer.flip();
                 try {
                     while (buffer.hasRemaining()) to.write(buffer);
@@ -164,9 +181,15 @@ final class Connection implements Runnable {
                 }
                 buffer.clear();
                 total += n;
+                if (filled && large == null) {
+                    large = server.buffers().take();
+                } else if (!filled && large != null) {
+                    server.buffers().give(large);
+                    large = null;
+                }
             }
         } finally {
-            server.buffers().give(buffer);
+            if (large != null) server.buffers().give(large);
             if (upstream) bytesUp = total;
             else bytesDown = total;
             pipeEnded();

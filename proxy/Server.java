@@ -39,13 +39,14 @@ import pool.Ticker;
 public final class Server implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Server.class.getName());
     private static final Duration REAP_EVERY = Duration.ofMillis(250);
-    static final int BUFFER_SIZE = 16 * 1024;
+    /** The pooled buffers that bulk flows borrow (see Connection.pipe): large, so a bulk flow moves more per system call. */
+    static final int LARGE_BUFFER = Integer.getInteger("featherlb.largeBuffer", 64 * 1024);
 
     private volatile Config config;
     private final Dialer dialer;
     private final Consumer<ConnectionRecord> finished;
     private final Ticker ticker;
-    private final BufferPool buffers = new BufferPool(BUFFER_SIZE, 1024);
+    private final BufferPool buffers = new BufferPool(LARGE_BUFFER, 64);
     private final ExecutorService threads = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("featherlb-conn-", 0).factory());
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();

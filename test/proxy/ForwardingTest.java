@@ -65,6 +65,28 @@ class ForwardingTest {
         }
     }
 
+    /**
+     * Request/answer exchanges whose sizes sit on the pipe's buffer edges: a message that exactly
+     * fills the small buffer must be forwarded at once, not held while the pipe waits for more.
+     */
+    @Test
+    void exchangesOfEverySizeAroundTheBufferEdgesComeBackAtOnce() throws Exception {
+        int small = Connection.SMALL, large = Server.LARGE_BUFFER;
+        int[] sizes = {1, small - 1, small, small + 1, 2 * small, large - 1, large, large + 1, 3 * large + 7, small};
+        try (var backend = new TestServers.Backend(ECHO);
+             var server = TestServers.start(TestServers.route(Strategy.ROUNDROBIN, List.of(backend.endpoint(1))));
+             Socket client = connect(server)) {
+            client.setSoTimeout(5000); // a message held back by the proxy fails here, not at the test's timeout
+            Random random = new Random(7);
+            for (int size : sizes) {
+                byte[] message = new byte[size];
+                random.nextBytes(message);
+                client.getOutputStream().write(message);
+                assertArrayEquals(message, client.getInputStream().readNBytes(size), size + " bytes");
+            }
+        }
+    }
+
     @Test
     void halfCloseLetsTheBackendAnswerAfterTheClientsEof() throws Exception {
         // the backend reads the whole request up to EOF, and only then answers: like `nc -q`, rsync, or HTTP/1.0 uploads

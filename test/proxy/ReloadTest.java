@@ -93,6 +93,8 @@ class ReloadTest {
             InetSocketAddress oldAddress = new InetSocketAddress(InetAddress.getLoopbackAddress(), oldPort);
             InetSocketAddress newAddress = new InetSocketAddress(InetAddress.getLoopbackAddress(), newPort);
             try (Socket longLived = new Socket(oldAddress.getAddress(), oldPort)) {
+                // accepted, not just queued: closing a listener resets what is still in its accept queue
+                ForwardingTest.waitFor(() -> server.activeConnections() == 1);
                 String changes = server.reload(config(route("web", newPort, Strategy.ROUNDROBIN, a.endpoint(1))));
                 assertEquals("+web -web", changes);
                 try (LoadLoop onNew = new LoadLoop(() -> newAddress, 4, 30)) {
