@@ -23,15 +23,17 @@ mapfile -t options < <(array runtimeOptions)
 classpath=$(printf '%s:' "$jar" $(array resolvedDependencies)); classpath=${classpath%:}
 java=$(field availableJdkPath)/bin/java
 
-free_port() { # a port nothing listens on: bind 0 in the JDK we have anyway would be slower; try a few
+free_port() { # a port nothing listens on, below Linux's ephemeral range (32768-60999), so that no
+  # outgoing connection of this very script can be holding it; distinct from the ones already taken
   local p
   for _ in $(seq 50); do
-    p=$((20000 + RANDOM % 30000))
+    p=$((20000 + RANDOM % 12000))
+    [[ " ${taken:-} " == *" $p "* ]] && continue
     (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo "$p"; return; }
   done
   return 1
 }
-front=$(free_port); back=$(free_port); closed=$(free_port)
+front=$(free_port); taken="$front"; back=$(free_port); taken="$taken $back"; closed=$(free_port)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 [[ -n ${AOT_KEEP:-} ]] && trap - EXIT
@@ -49,7 +51,7 @@ for _ in $(seq 600); do (exec 3<>/dev/tcp/127.0.0.1/$front) 2>/dev/null && break
 for _ in $(seq 200); do
   (exec 3<>/dev/tcp/127.0.0.1/$front && printf 'GET / HTTP/1.0\r\n\r\n' >&3 && cat <&3 >/dev/null) 2>/dev/null || true
 done
-kill -TERM "$pid"
+kill -TERM "$pid" 2>/dev/null || true # it may have ended already; the check below says how
 wait "$pid" || true
 if [[ ! -f $cache ]]; then
   echo "aot: the training run wrote no cache; its log:" >&2
