@@ -123,10 +123,11 @@ public class jmh {
 
     public static void main(String... args) throws RunnerException, IOException {
         boolean quick = List.of(args).contains("--quick");
-        Path results = Path.of(System.getProperty("jbang.source", "bench/jmh.java")).toAbsolutePath().getParent().resolve("results");
+        Path results = Path.of(System.getProperty("jbang.source", "bench/jmh.java")).toAbsolutePath().getParent()
+                .resolve(quick ? "results/quick" : "results");
         Files.createDirectories(results.resolve("runs"));
         String date = LocalDateTime.now().withNano(0).toString();
-        Path json = results.resolve("runs").resolve(date.replace(':', '-') + (quick ? "-quick" : "") + "-jmh.json");
+        Path json = results.resolve("runs").resolve(date.replace(':', '-') + "-jmh.json");
         var options = new OptionsBuilder()
                 .include(jmh.class.getName().replace("$", "\\$") + ".*")
                 .forks(quick ? 0 : 1) // quick only shows that the benchmarks still run: no fork per benchmark

@@ -23,39 +23,52 @@ mapfile -t options < <(array runtimeOptions)
 classpath=$(printf '%s:' "$jar" $(array resolvedDependencies)); classpath=${classpath%:}
 java=$(field availableJdkPath)/bin/java
 
-free_port() { # a port nothing listens on, below Linux's ephemeral range (32768-60999), so that no
-  # outgoing connection of this very script can be holding it; distinct from the ones already taken
+free_port() { # a port that nothing answers on now (bash cannot bind port 0 to ask the kernel)
   local p
   for _ in $(seq 50); do
-    p=$((20000 + RANDOM % 12000))
-    [[ " ${taken:-} " == *" $p "* ]] && continue
+    p=$((20000 + RANDOM % 30000))
     (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo "$p"; return; }
   done
   return 1
 }
-front=$(free_port); taken="$front"; back=$(free_port); taken="$taken $back"; closed=$(free_port)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 [[ -n ${AOT_KEEP:-} ]] && trap - EXIT
-cat >"$work/train.yaml" <<YAML
+
+# one training run; fails (and is tried again on other ports) when featherlb does not come up
+train() {
+  local front back closed pid
+  front=$(free_port); back=$(free_port); closed=$(free_port)
+  [[ $front != "$back" && $back != "$closed" && $front != "$closed" ]] || return 1
+  cat >"$work/train.yaml" <<YAML
 routes:
   - {name: front, host: 127.0.0.1, port: $front, strategy: roundrobin, endpoints: [{host: 127.0.0.1, port: $back}]}
   - {name: back, host: 127.0.0.1, port: $back, strategy: roundrobin, retries: 1, endpoints: [{host: 127.0.0.1, port: $closed}]}
 YAML
+  rm -f "$cache"
+  "$java" "${options[@]}" -XX:AOTCacheOutput="$cache" -classpath "$classpath" "$(field mainClass)" \
+    --config "$work/train.yaml" >"$work/train.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 600); do
+    (exec 3<>/dev/tcp/127.0.0.1/$front) 2>/dev/null && break
+    kill -0 "$pid" 2>/dev/null || return 1
+    sleep 0.05
+  done
+  for _ in $(seq 200); do
+    (exec 3<>/dev/tcp/127.0.0.1/$front && printf 'GET / HTTP/1.0\r\n\r\n' >&3 && cat <&3 >/dev/null) 2>/dev/null || true
+  done
+  kill -TERM "$pid" 2>/dev/null || return 1
+  wait "$pid" || true
+  [[ -s $cache ]]
+}
 
-rm -f "$cache"
-"$java" "${options[@]}" -XX:AOTCacheOutput="$cache" -classpath "$classpath" "$(field mainClass)" \
-  --config "$work/train.yaml" >"$work/train.log" 2>&1 &
-pid=$!
-for _ in $(seq 600); do (exec 3<>/dev/tcp/127.0.0.1/$front) 2>/dev/null && break; sleep 0.05; done
-for _ in $(seq 200); do
-  (exec 3<>/dev/tcp/127.0.0.1/$front && printf 'GET / HTTP/1.0\r\n\r\n' >&3 && cat <&3 >/dev/null) 2>/dev/null || true
+for attempt in 1 2 3; do
+  train && break
+  echo "aot: training run $attempt failed; its log:" >&2
+  cat "$work/train.log" >&2 2>/dev/null || true
 done
-kill -TERM "$pid" 2>/dev/null || true # it may have ended already; the check below says how
-wait "$pid" || true
-if [[ ! -f $cache ]]; then
-  echo "aot: the training run wrote no cache; its log:" >&2
-  cat "$work/train.log" >&2
+if [[ ! -s $cache ]]; then
+  echo "aot: no cache written" >&2
   exit 1
 fi
 echo "aot: wrote $cache ($(du -h "$cache" | cut -f1))"
