@@ -50,7 +50,7 @@ class FaultTest {
         assertEquals(6, r.rows().size());
         assertEquals(-0.3, r.rows().get(2).at(), 1e-9);
         assertEquals(Verdict.Outcome.PASS, r.verdicts().getFirst().outcome(), r.verdicts().getFirst().toString());
-        assertEquals(Verdict.Outcome.FAIL, r.verdicts().get(1).outcome(), "21 read errors while down fail the run");
+        assertEquals(Verdict.Outcome.FAIL, r.verdicts().get(1).outcome(), "21 read errors while down fail the run (more than the stop race allows)");
         assertTrue(r.verdicts().get(1).detail().contains("read 21"), r.verdicts().get(1).detail());
         assertEquals(1.0 / 3, r.sinceReturn().share("backend2") / 100, 1e-9);
     }
