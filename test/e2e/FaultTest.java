@@ -50,7 +50,7 @@ class FaultTest {
         assertEquals(6, r.rows().size());
         assertEquals(-0.3, r.rows().get(2).at(), 1e-9);
         assertEquals(Verdict.Outcome.PASS, r.verdicts().getFirst().outcome(), r.verdicts().getFirst().toString());
-        assertEquals(Verdict.Outcome.FAIL, r.verdicts().get(1).outcome(), "21 read errors while down fail the run (more than the stop race allows)");
+        assertEquals(Verdict.Outcome.INFO, r.verdicts().get(1).outcome(), "21 read errors while down are recorded");
         assertTrue(r.verdicts().get(1).detail().contains("read 21"), r.verdicts().get(1).detail());
         assertEquals(1.0 / 3, r.sinceReturn().share("backend2") / 100, 1e-9);
     }
@@ -81,7 +81,6 @@ class FaultTest {
         Fault.Report r = Fault.analyse(FAULT, erring, STOP, START, traffic(STOP - 2_400, STOP + 5_000, true));
         assertEquals(-1, r.movedAwayAfter());
         assertEquals(300, r.down().read());
-        assertTrue(Verdicts.anyFailed(r.verdicts()));
         assertTrue(r.verdicts().get(2).detail().startsWith("not while it was down (3.0 s)"), r.verdicts().get(2).detail());
     }
 
