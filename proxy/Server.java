@@ -46,10 +46,11 @@ public final class Server implements AutoCloseable {
     static final int LARGE_BUFFER = Integer.getInteger("featherlb.largeBuffer", 64 * 1024);
     /**
      * Forwarding loops: by default one per two carrier threads of the virtual-thread scheduler (at
-     * least one). Measured on 2 cores shared with the load generator and the backend, one loop beat
-     * two (keep-alive 1.00× against 0.87× HAProxy, CPU per request 1.05× against 1.23×, system calls
-     * per request 4.2 against 4.5): a loop with more ready connections per {@code select} parks and
-     * wakes less often. The other carriers dial, accept and check health.
+     * least one). Measured on 2 cores shared with the load generator and the backend, one loop did
+     * at least as well as two in two runs (keep-alive 1.00× and 0.97× HAProxy against 0.87× and 0.96×;
+     * CPU per request 1.05× and 1.05× against 1.23× and 1.09×; 4.2 against 4.5 system calls per
+     * request): a loop with more ready connections per {@code select} parks and wakes less often.
+     * The other carriers dial, accept and check health.
      */
     static final int LOOPS = Integer.getInteger("featherlb.loops", Math.max(1,
             Integer.getInteger("jdk.virtualThreadScheduler.parallelism", Runtime.getRuntime().availableProcessors()) / 2));
@@ -72,8 +73,9 @@ public final class Server implements AutoCloseable {
     private volatile long drainDeadline = Long.MAX_VALUE;
 
     /**
-     * @param finished told of every connection that ended, on the thread that ended it: keep it
-     *                 short and non-blocking (the access log queues, metrics add)
+     * @param finished told of every connection that ended, on the thread that ended it, usually a
+     *                 forwarding loop that serves many other connections: keep it short and
+     *                 non-blocking (the access log queues, metrics add)
      * @param ticker   the clock of passive cool-downs and slow start (tests move it on by hand)
      */
     public Server(Config config, Dialer dialer, Consumer<ConnectionRecord> finished, Ticker ticker) {
