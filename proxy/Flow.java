@@ -68,7 +68,7 @@ final class Flow {
         return reverse;
     }
 
-    /** Bytes read from the source so far (all of them written, or pending). */
+    /** Bytes forwarded so far: written to the target, or waiting in {@link #pending} for it. */
     long bytes() {
         return bytes;
     }
@@ -100,7 +100,6 @@ final class Flow {
             return;
         }
         if (n == 0) return;
-        bytes += n;
         connection.moved(n, upstream);
         shared.flip();
         try {
@@ -110,6 +109,7 @@ final class Flow {
             connection.abort(upstream ? Outcome.ENDPOINT_RESET : Outcome.CLIENT_RESET, source);
             return;
         }
+        bytes += n; // written, or held in pending until it is
         if (shared.hasRemaining()) {
             pending = connection.buffers().take().put(shared).flip();
             watch();
