@@ -5,10 +5,10 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The large direct buffers that pipes borrow while a flow is bulk (see {@code Connection.pipe}),
- * reused: allocating a direct buffer costs a system call and a Cleaner, too much per burst. Direct
- * rather than heap, because a channel read into a heap buffer goes through a temporary direct
- * buffer and a copy, which for 64 KiB at a time is worth saving; small reads take that path.
+ * The large direct buffers that a {@link Flow} borrows to hold what a slow reader has not taken yet,
+ * until it has: reused, because allocating a direct buffer costs a system call and a Cleaner, too
+ * much per burst. Direct rather than heap, because a channel write from a heap buffer goes through a
+ * temporary direct buffer and a copy. Used from every loop's thread, hence the concurrent queue.
  */
 final class BufferPool {
     private final int size;

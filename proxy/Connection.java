@@ -8,10 +8,8 @@ import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.net.StandardSocketOptions;
 import java.net.UnknownHostException;
-import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.util.BitSet;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,18 +20,19 @@ import pool.ConnectFailure;
 /**
  * One client connection and, once dialled, its endpoint connection.
  *
- * <p>{@link #run()} runs in the connection's virtual thread: it picks and dials an endpoint, starts
- * a second virtual thread for endpoint→client, and itself pipes client→endpoint. When one side
- * sends EOF, the other side's output is shut down and the reverse direction keeps running (TCP
- * half-close), so request/response protocols that close their write side still get the answer.
- * A reset or write failure on one side aborts the connection with a reset on the other side, so
- * the peer learns the same thing a direct connection would have told it. The last of the two
- * pipes to end closes both sockets and releases what the connection held.
+ * <p>{@link #run()} runs in the connection's virtual thread: it picks and dials an endpoint
+ * (blocking, with retries), then hands both channels to one of the server's {@link EventLoop}s and
+ * ends; from then on the loop's thread forwards both ways ({@link Flow}) and ends the connection
+ * ({@link #terminate}). So an idle connection holds no thread and no buffer. When one side sends
+ * EOF, the other side's output is shut down and the reverse direction keeps running (TCP
+ * half-close). A reset or write failure on one side aborts the connection with a reset on the other.
+ *
+ * <p>Other threads (the idle reaper, the shutdown, {@code on_down: close}) end a connection with
+ * {@link #closeFor}, which hands the work to the loop, so that sockets, selection keys and buffers
+ * are only ever touched by the loop's thread once the connection is on it.
  */
 final class Connection implements Runnable {
     private static final System.Logger LOG = System.getLogger(Connection.class.getName());
-    /** Bytes each pipe reads into while it waits for data; see {@link #pipe}. */
-    static final int SMALL = Integer.getInteger("featherlb.smallBuffer", 512);
 
     private final Server server;
     private final Listener listener;
@@ -44,19 +43,19 @@ final class Connection implements Runnable {
     private final long startNanos = System.nanoTime();
     private final Instant started = Instant.now();
 
-    private final AtomicInteger openPipes = new AtomicInteger(2);
     private final AtomicReference<Outcome> end = new AtomicReference<>();
     private volatile boolean closing;
     private volatile SocketChannel endpoint;
     private volatile Backend backend; // volatile: the server reads it to find an endpoint's connections
+    private volatile EventLoop loop; // set once dialled: from then on the loop owns the sockets
 
-    // idle tracking: pipes set touched per read; the reaper clears it and remembers when
+    // idle tracking: flows set touched per read; the reaper clears it and remembers when
     private volatile boolean touched;
     private long lastSeenNanos = startNanos; // reaper thread only
 
-    // written by each pipe before it ends; read after both ended (openPipes orders them)
-    private long bytesUp;
-    private long bytesDown;
+    // the loop's thread only
+    private Flow up;
+    private boolean terminated;
 
     Connection(Server server, Listener listener, BackendPool pool, SocketChannel client) {
         this.server = server;
@@ -72,17 +71,35 @@ final class Connection implements Runnable {
     public void run() {
         if (!dial()) {
             end.compareAndSet(null, Outcome.NO_ENDPOINT);
-            openPipes.set(0);
             finish();
             return;
         }
         try {
-            server.spawn(() -> pipe(endpoint, client, false));
-        } catch (RuntimeException rejected) { // the server is past its grace period
-            closeFor(Outcome.SHUTDOWN);
-            pipeEnded();
+            client.configureBlocking(false);
+            endpoint.configureBlocking(false);
+        } catch (IOException closed) { // closeFor() closed them while we dialled
+            end.compareAndSet(null, Outcome.SHUTDOWN);
+            finish();
+            return;
         }
-        pipe(client, endpoint, true);
+        EventLoop next = server.nextLoop();
+        loop = next; // before the task: a closeFor() from now on goes through the loop
+        next.execute(this::forward);
+    }
+
+    /** On the loop's thread: starts forwarding, unless the connection was closed in the meantime. */
+    private void forward() {
+        if (terminated) return;
+        if (closing) {
+            terminate();
+            return;
+        }
+        try {
+            up = Flow.register(this, loop, client, endpoint);
+        } catch (IOException closed) {
+            end.compareAndSet(null, Outcome.SHUTDOWN);
+            terminate();
+        }
     }
 
     /** Picks endpoints and connects until one answers; retries only before any byte was sent. */
@@ -135,93 +152,66 @@ final class Connection implements Runnable {
         };
     }
 
-    /**
-     * Copies from → to until EOF or failure. Runs in one of the connection's two virtual threads.
-     *
-     * <p>Buffers: the pipe waits for data with a small heap buffer of its own ({@link #SMALL} bytes),
-     * so that an idle connection, whose two pipes are parked in {@code read}, holds two small arrays
-     * and nothing else (a read into a heap buffer borrows the carrier's temporary direct buffer for
-     * the system call only, not while parked). A read that fills the buffer shows that more is
-     * waiting: the next read borrows a large direct buffer from the server's pool, and the pipe keeps
-     * it while reads keep filling it; the first read that does not means the socket is drained, so
-     * the large buffer goes back before the next read, which probably parks. Every read is written
-     * out before the next one: a request of exactly {@code SMALL} bytes must reach the endpoint
-     * even though nothing follows it.
-     */
-    private void pipe(SocketChannel from, SocketChannel to, boolean upstream) {
-        ByteBuffer small = ByteBuffer.allocate(SMALL);
-        ByteBuffer large = null;
-        long total = 0;
-        try {
-            while (true) {
-                ByteBuffer buffer = large != null ? large : small;
-                int n;
-                try {
-                    n = from.read(buffer);
-                } catch (IOException e) {
-                    abort(upstream ? Outcome.CLIENT_RESET : Outcome.ENDPOINT_RESET, to);
-                    return;
-                }
-                if (n < 0) {
-                    end.compareAndSet(null, upstream ? Outcome.CLIENT_CLOSED : Outcome.ENDPOINT_CLOSED);
-                    shutdownOutput(to);
-                    return;
-                }
-                if (!touched) touched = true;
-                if (upstream) backend.sentUp(n);
-                else backend.sentDown(n);
-                boolean filled = !buffer.hasRemaining();
-                buffer.flip();
-                try {
-                    while (buffer.hasRemaining()) to.write(buffer);
-                } catch (IOException e) {
-                    // the receiving side is gone: tell the sending side the same way
-                    abort(upstream ? Outcome.ENDPOINT_RESET : Outcome.CLIENT_RESET, from);
-                    return;
-                }
-                buffer.clear();
-                total += n;
-                if (filled && large == null) {
-                    large = server.buffers().take();
-                } else if (!filled && large != null) {
-                    server.buffers().give(large);
-                    large = null;
-                }
-            }
-        } finally {
-            if (large != null) server.buffers().give(large);
-            if (upstream) bytesUp = total;
-            else bytesDown = total;
-            pipeEnded();
-        }
+    /** A flow moved {@code n} bytes: count them, and the connection is not idle. Loop thread. */
+    void moved(int n, boolean upstream) {
+        if (!touched) touched = true;
+        if (upstream) backend.sentUp(n);
+        else backend.sentDown(n);
     }
 
-    private void shutdownOutput(SocketChannel to) {
-        try {
-            to.shutdownOutput();
-        } catch (IOException alreadyGone) {
-            // the other side closed first; its own pipe reports that
-        }
-    }
-
-    /** Ends the connection because one side failed: {@code reset} gets a TCP reset, not a FIN. */
-    private void abort(Outcome why, SocketChannel reset) {
-        if (closing) return; // we closed the sockets ourselves; the failure is the echo of that
+    /** A flow saw its source end; the first to end names the outcome. */
+    void ended(Outcome why) {
         end.compareAndSet(null, why);
-        closing = true;
-        try {
-            reset.setOption(StandardSocketOptions.SO_LINGER, 0);
-        } catch (IOException | RuntimeException alreadyClosed) {
-            // nothing left to reset
-        }
-        closeSockets();
     }
 
-    /** Closes both sockets from outside the pipes (idle timeout, end of the shutdown grace period). */
+    BufferPool buffers() {
+        return server.buffers();
+    }
+
+    /**
+     * Ends the connection because one side failed: {@code reset} (if not null) gets a TCP reset,
+     * not a FIN. Loop thread.
+     */
+    void abort(Outcome why, SocketChannel reset) {
+        if (terminated) return;
+        end.compareAndSet(null, why);
+        if (reset != null) {
+            try {
+                reset.setOption(StandardSocketOptions.SO_LINGER, 0);
+            } catch (IOException | RuntimeException alreadyClosed) {
+                // nothing left to reset
+            }
+        }
+        terminate();
+    }
+
+    /**
+     * Closes the connection from any thread (idle timeout, end of the shutdown grace period, an
+     * endpoint gone down). Once it is on a loop, the loop does it; while it still dials, closing the
+     * client is enough: the dial stops at the next attempt, and {@link #forward} sees {@code closing}.
+     */
     void closeFor(Outcome why) {
         end.compareAndSet(null, why);
         closing = true;
+        EventLoop on = loop;
+        if (on != null) on.execute(this::terminate);
+        else closeSockets();
+    }
+
+    /**
+     * The end, exactly once, on the loop's thread: closes both sockets (which cancels their keys;
+     * the selector closes the descriptors at its next select), gives back pending buffers, finishes.
+     */
+    void terminate() {
+        if (terminated) return;
+        terminated = true;
+        closing = true;
         closeSockets();
+        if (up != null) {
+            up.release();
+            up.reverse().release();
+        }
+        finish();
     }
 
     private void closeSockets() {
@@ -238,14 +228,12 @@ final class Connection implements Runnable {
         }
     }
 
-    private void pipeEnded() {
-        if (openPipes.decrementAndGet() == 0) finish();
-    }
-
-    /** Runs once, in whichever thread ends last. */
+    /** Runs once: on the dialling thread when no endpoint was connected, else on the loop's. */
     private void finish() {
         closing = true;
         closeSockets();
+        long bytesUp = up == null ? 0 : up.bytes();
+        long bytesDown = up == null ? 0 : up.reverse().bytes();
         if (backend != null) backend.released();
         listener.released();
         var record = new ConnectionRecord(started, pool.route().name(), clientName, backend == null ? null : backend.address(),

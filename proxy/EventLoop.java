@@ -1,0 +1,115 @@
+package proxy;
+
+import static java.lang.System.Logger.Level.WARNING;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/**
+ * A forwarding event loop: one {@link Selector}, on its own virtual thread, that copies bytes both
+ * ways for every connection handed to it ({@link Flow}).
+ *
+ * <p>Why a selector rather than a virtual thread per direction: a blocking read on a virtual thread
+ * first fails with EAGAIN, arms a one-shot registration in the JDK's poller and parks, and the
+ * poller thread unparks it — about twice the system calls per request of an event loop, and a
+ * thread stack per direction while idle. A loop reads only what epoll says is ready, and an idle
+ * connection costs two selection keys and two small objects. It still runs on a virtual thread:
+ * JDK 25's selector, when it would block, parks the virtual thread on the epoll descriptor through
+ * the JDK's poller, so the loops share the carriers with everything else. The server runs one loop
+ * per carrier (see {@code Server}).
+ *
+ * <p>Threads: {@link #run()} and every task given to {@link #execute} run on the loop's thread;
+ * {@link #execute} and {@link #stop} may be called from any thread.
+ */
+final class EventLoop implements Runnable {
+    private static final System.Logger LOG = System.getLogger(EventLoop.class.getName());
+
+    private final Selector selector;
+    /** Every read goes here first and is written straight out; see {@link Flow}. */
+    private final ByteBuffer shared = ByteBuffer.allocateDirect(Server.LARGE_BUFFER);
+    private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final Thread thread;
+    private boolean open = true; // loop thread only
+
+    EventLoop(String name) throws IOException {
+        this.selector = Selector.open();
+        this.thread = Thread.ofVirtual().name(name).unstarted(this);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    /** For {@link Flow#register}, on the loop's thread. */
+    Selector selector() {
+        return selector;
+    }
+
+    /** Runs {@code task} on the loop's thread, soon. Tasks run in the order given. */
+    void execute(Runnable task) {
+        tasks.add(task);
+        if (Thread.currentThread() != thread) selector.wakeup();
+    }
+
+    @Override
+    public void run() {
+        try {
+            while (open) {
+                selector.select(this::ready);
+                runTasks();
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.log(WARNING, "{0} failed, closing its {1} connection(s): {2}", thread.getName(), selector.keys().size() / 2, e.toString());
+        } finally {
+            runTasks(); // everything given before stop()
+            for (SelectionKey key : selector.keys()) {
+                if (key.isValid()) ((Flow) key.attachment()).connection().closeFor(Outcome.SHUTDOWN); // queues
+            }
+            runTasks();
+            try {
+                selector.close();
+            } catch (IOException e) {
+                LOG.log(WARNING, "{0}: closing the selector: {1}", thread.getName(), e.getMessage());
+            }
+        }
+    }
+
+    private void ready(SelectionKey key) {
+        if (!key.isValid()) return; // its connection ended earlier in this round
+        Flow flow = (Flow) key.attachment();
+        try {
+            flow.ready(key, shared);
+        } catch (RuntimeException e) { // a bug: end that connection, keep the loop serving the others
+            LOG.log(WARNING, "{0}: forwarding failed: {1}", thread.getName(), e.toString());
+            flow.connection().abort(Outcome.SHUTDOWN, null);
+        }
+    }
+
+    private void runTasks() {
+        Runnable task;
+        while ((task = tasks.poll()) != null) {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                LOG.log(WARNING, "{0}: a task failed: {1}", thread.getName(), e.toString());
+            }
+        }
+    }
+
+    /**
+     * Ends the loop after the tasks given so far, closing the connections still on it; waits for
+     * that. The server calls it after its drain, when no connection is handed over any more.
+     */
+    void stop() {
+        execute(() -> open = false);
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,170 @@
+package proxy;
+
+import static java.nio.channels.SelectionKey.OP_READ;
+import static java.nio.channels.SelectionKey.OP_WRITE;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+
+/**
+ * One direction of a forwarded connection: bytes from {@code source} to {@code target}.
+ *
+ * <p>Everything in this class runs on the thread of the {@link EventLoop} the connection was handed
+ * to, so nothing here is synchronized. A connection has two flows, each the other's {@link #reverse};
+ * each channel has one selection key, attached to the flow that reads from it. A key's interest is
+ * therefore "read, if this flow reads" plus "write, if the reverse flow has bytes waiting for this
+ * channel" (see {@link #watch}).
+ *
+ * <p>Buffers: a read goes into the loop's shared buffer and is written straight out, so a flow that
+ * keeps up holds no buffer at all, and an idle connection holds none. Only when the target takes part
+ * of it (a slow reader) does the rest go into a buffer borrowed from the server's pool; then the flow
+ * stops reading from its source until that buffer is written out and given back. A slow reader
+ * therefore costs one buffer and stalls only its own connection, never the loop.
+ *
+ * <p>EOF from the source shuts down the target's output (TCP half-close); the reverse flow keeps
+ * running. A read failure resets the target, a write failure resets the source: the peer learns the
+ * same thing a direct connection would have told it.
+ */
+final class Flow {
+    private final Connection connection;
+    private final SocketChannel source;
+    private final SocketChannel target;
+    private final boolean upstream;
+    private Flow reverse;
+    private SelectionKey key; // the source channel's key
+    private ByteBuffer pending; // read, not yet written; borrowed from the pool, null when none waits
+    private boolean ended; // EOF read and the target's output shut down
+    private long bytes;
+
+    private Flow(Connection connection, SocketChannel source, SocketChannel target, boolean upstream) {
+        this.connection = connection;
+        this.source = source;
+        this.target = target;
+        this.upstream = upstream;
+    }
+
+    /**
+     * Registers both channels (non-blocking) with {@code loop}'s selector, reading both ways.
+     *
+     * @return the upstream flow (client → endpoint); its {@link #reverse} is the downstream one
+     */
+    static Flow register(Connection connection, EventLoop loop, SocketChannel client, SocketChannel endpoint) throws IOException {
+        Flow up = new Flow(connection, client, endpoint, true);
+        Flow down = new Flow(connection, endpoint, client, false);
+        up.reverse = down;
+        down.reverse = up;
+        up.key = client.register(loop.selector(), OP_READ, up);
+        down.key = endpoint.register(loop.selector(), OP_READ, down);
+        return up;
+    }
+
+    Connection connection() {
+        return connection;
+    }
+
+    Flow reverse() {
+        return reverse;
+    }
+
+    /** Bytes forwarded so far: written to the target, or waiting in {@link #pending} for it. */
+    long bytes() {
+        return bytes;
+    }
+
+    /** Both directions ended by EOF: the connection is over. */
+    boolean bothEnded() {
+        return ended && reverse.ended;
+    }
+
+    /** The selector says {@code key}'s channel is ready: it is this flow's source and the reverse flow's target. */
+    void ready(SelectionKey key, ByteBuffer shared) {
+        int ops = key.readyOps();
+        if ((ops & OP_WRITE) != 0) reverse.flush();
+        if ((ops & OP_READ) != 0 && key.isValid()) read(shared);
+    }
+
+    /** One read, written out at once; what the target does not take waits in {@link #pending}. */
+    private void read(ByteBuffer shared) {
+        shared.clear();
+        int n;
+        try {
+            n = source.read(shared);
+        } catch (IOException e) {
+            connection.abort(upstream ? Outcome.CLIENT_RESET : Outcome.ENDPOINT_RESET, target);
+            return;
+        }
+        if (n < 0) {
+            sourceEnded();
+            return;
+        }
+        if (n == 0) return;
+        connection.moved(n, upstream);
+        shared.flip();
+        try {
+            target.write(shared);
+        } catch (IOException e) {
+            // the receiving side is gone: tell the sending side the same way
+            connection.abort(upstream ? Outcome.ENDPOINT_RESET : Outcome.CLIENT_RESET, source);
+            return;
+        }
+        bytes += n; // written, or held in pending until it is
+        if (shared.hasRemaining()) {
+            pending = connection.buffers().take().put(shared).flip();
+            watch();
+        }
+    }
+
+    /** The target can take more: write what waits; once all is out, give the buffer back and read again. */
+    private void flush() {
+        if (pending == null) return;
+        try {
+            target.write(pending);
+        } catch (IOException e) {
+            connection.abort(upstream ? Outcome.ENDPOINT_RESET : Outcome.CLIENT_RESET, source);
+            return;
+        }
+        if (pending.hasRemaining()) return;
+        connection.buffers().give(pending);
+        pending = null;
+        watch();
+    }
+
+    /**
+     * EOF: nothing is pending (a flow with pending bytes does not read), so the target's output is
+     * shut down at once; the reverse flow goes on.
+     */
+    private void sourceEnded() {
+        ended = true;
+        connection.ended(upstream ? Outcome.CLIENT_CLOSED : Outcome.ENDPOINT_CLOSED);
+        try {
+            target.shutdownOutput();
+        } catch (IOException alreadyGone) {
+            // the target closed first; the reverse flow hears of it
+        }
+        watch();
+        if (bothEnded()) connection.terminate();
+    }
+
+    /** Sets the interest of both channels this flow touches from its state and the reverse flow's. */
+    private void watch() {
+        interest(key);
+        interest(reverse.key);
+    }
+
+    private static void interest(SelectionKey key) {
+        if (!key.isValid()) return;
+        Flow reading = (Flow) key.attachment();
+        int ops = (!reading.ended && reading.pending == null ? OP_READ : 0) | (reading.reverse.pending != null ? OP_WRITE : 0);
+        if (key.interestOps() != ops) key.interestOps(ops);
+    }
+
+    /** The connection is over: gives back a pending buffer. Its bytes are lost, as the sockets are closed. */
+    void release() {
+        if (pending != null) {
+            connection.buffers().give(pending);
+            pending = null;
+        }
+    }
+}
