@@ -22,6 +22,9 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+import org.yaml.snakeyaml.nodes.Tag;
 
 /**
  * Reads {@code featherlb.yaml} into a {@link Config}, or fails with every problem in the file.
@@ -146,9 +149,33 @@ public final class ConfigLoader {
         Timeouts timeouts = timeouts(s.section("timeouts", "timeouts of " + label));
         int maxConnections = s.integer("max_connections", 0, 0, 1_000_000);
         int retries = s.integer("retries", Route.DEFAULT_RETRIES, 0, 100);
+        boolean retryEmpty = retryOn(problems, s);
         s.finish();
         if (name == null || strategy == null || endpoints == null) return null;
-        return new Route(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health);
+        return new Route(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty);
+    }
+
+    private static final String RETRY_ON = "connect-failure, empty-response";
+
+    /**
+     * {@code retry_on}: one keyword or a list. Connect failures are always retried (within
+     * {@code retries}), so {@code connect-failure} is accepted for clarity only; whether
+     * {@code empty-response} is among them is the result.
+     */
+    private static boolean retryOn(Problems problems, Section s) {
+        Node value = s.value("retry_on");
+        if (value == null) return false;
+        List<Node> items = value instanceof SequenceNode sequence ? sequence.getValue() : List.of(value);
+        boolean empty = false;
+        for (Node item : items) {
+            String keyword = item instanceof ScalarNode scalar && !scalar.getTag().equals(Tag.NULL) ? scalar.getValue() : null;
+            if ("empty-response".equals(keyword)) empty = true;
+            else if (!"connect-failure".equals(keyword)) {
+                problems.at(item, "retry_on " + (keyword == null ? "is " + Section.describe(item) : "'" + keyword + "' is unknown")
+                        + " (expected one or a list of: " + RETRY_ON + ")");
+            }
+        }
+        return empty;
     }
 
     private static List<Endpoint> endpoints(Problems problems, Section route, String routeLabel, HealthCheck routeCheck) {

@@ -17,10 +17,18 @@ import java.util.List;
  * @param retries        further endpoints tried when a connect fails, before any byte is sent
  *                       (default 3, like HAProxy's {@code retries}); each endpoint at most once
  * @param health         active and passive health checks, slow start, on_down (see {@link Health})
+ * @param retryEmpty     {@code retry_on: [empty-response]}: an endpoint that closes or resets the
+ *                       connection before sending a single byte is counted as failed and the
+ *                       client's bytes so far (at most {@link #REPLAY_LIMIT}) are sent again to the
+ *                       next endpoint, within the same {@code retries}. Off by default: only safe
+ *                       where every request gets an answer and may be repeated (HTTP, Redis reads),
+ *                       like HAProxy's {@code retry-on empty-response}
  */
 public record Route(String name, String host, int port, Strategy strategy, List<Endpoint> endpoints,
-                    Timeouts timeouts, int maxConnections, int retries, Health health) {
+                    Timeouts timeouts, int maxConnections, int retries, Health health, boolean retryEmpty) {
     public static final int DEFAULT_RETRIES = 3;
+    /** Client bytes kept for a replay: as HAProxy's L7 retries, the request must fit one buffer (16 KiB). */
+    public static final int REPLAY_LIMIT = 16 * 1024;
 
     public Route {
         endpoints = List.copyOf(endpoints);
@@ -29,7 +37,13 @@ public record Route(String name, String host, int port, Strategy strategy, List<
     /** A route with the default health handling: passive checks only. */
     public Route(String name, String host, int port, Strategy strategy, List<Endpoint> endpoints,
                  Timeouts timeouts, int maxConnections, int retries) {
-        this(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, Health.DEFAULTS);
+        this(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, Health.DEFAULTS, false);
+    }
+
+    /** A route that retries on connect failures only. */
+    public Route(String name, String host, int port, Strategy strategy, List<Endpoint> endpoints,
+                 Timeouts timeouts, int maxConnections, int retries, Health health) {
+        this(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, false);
     }
 
     /** {@code host:port} of the listener. */

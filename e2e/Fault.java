@@ -54,7 +54,19 @@ public final class Fault {
      */
     public record Report(String victim, List<Row> rows, WrkResult.Errors before, WrkResult.Errors down,
                          WrkResult.Errors after, double downSeconds, long movedAwayAfter, long lastVictimHit,
-                         long backAfter, Distribution sinceReturn, List<Verdict> verdicts) {}
+                         long backAfter, Distribution sinceReturn, List<Verdict> verdicts, List<String> balancerLog) {
+        public Report {
+            rows = List.copyOf(rows);
+            verdicts = List.copyOf(verdicts);
+            balancerLog = List.copyOf(balancerLog);
+        }
+
+        /** With what featherlb logged about the scenario's route from the stop on (its state changes, refusals). */
+        public Report withBalancerLog(List<String> lines) {
+            return new Report(victim, rows, before, down, after, downSeconds, movedAwayAfter, lastVictimHit, backAfter,
+                    sinceReturn, verdicts, lines);
+        }
+    }
 
     /**
      * @param slices    the slices in order
@@ -62,9 +74,6 @@ public final class Fault {
      * @param startedAt when {@code docker start} was issued, epoch ms
      * @param hits      the scenario's logged requests, all backends
      */
-    /** Errors allowed while the victim is down: requests caught in its listener's queue at the stop. */
-    static final long STOP_RACE = 2;
-
     public static Report analyse(Scenario s, List<Slice> slices, long stoppedAt, long startedAt, List<AccessLog.Hit> hits) {
         String victim = ((Scenario.Check.Fault) s.check()).victim();
         List<String> backends = s.backends();
@@ -99,19 +108,17 @@ public final class Fault {
         verdicts.add(Verdict.of(backAfter >= 0, victim + " takes traffic again", backAfter < 0
                 ? "no request reached %s after its start (%d slices)".formatted(victim, rows.size())
                 : "first request %.1f s after its start; since then: %s".formatted(backAfter / 1000.0, sinceReturn)));
-        // with health checks and retries, stopping and starting a backend must cost no request, except
-        // (at most STOP_RACE) connections that nginx's closing listener had already accepted in the
-        // kernel when it stopped: their request was sent, so no TCP balancer may retry them
-        verdicts.add(down.total() <= STOP_RACE && before.total() == 0 && after.total() == 0 ? Verdict.of(true,
+        // with health checks, connect retries and retry_on: empty-response, stopping and starting a
+        // backend must cost no request: not even those nginx's closing listener had queued (their
+        // reset makes featherlb send the request again to another backend)
+        verdicts.add(Verdict.of(before.total() == 0 && down.total() == 0 && after.total() == 0,
                 "no failed request while " + victim + " was stopped and started",
-                "before the stop / while down / after the start: " + before + " / " + down + " / " + after)
-                : Verdict.info("failed requests around the stop of " + victim + " (recorded; not yet judged: the stop's in-flight race is open)",
-                        "before the stop / while down / after the start: " + before + " / " + down + " / " + after));
+                "before the stop / while down / after the start: " + before + " / " + down + " / " + after));
         verdicts.add(Verdict.info("traffic moved away from " + victim, movedAwayAfter < 0
                 ? "not while it was down (%.1f s): every slice had errors".formatted(downSeconds)
                 : "%.1f s after the stop (first slice without errors); its last request %d ms after the stop"
                         .formatted(movedAwayAfter / 1000.0, lastVictimHit)));
         return new Report(victim, List.copyOf(rows), before, down, after, downSeconds, movedAwayAfter,
-                lastVictimHit, backAfter, sinceReturn, List.copyOf(verdicts));
+                lastVictimHit, backAfter, sinceReturn, verdicts, List.of());
     }
 }

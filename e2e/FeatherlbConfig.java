@@ -26,9 +26,11 @@ public final class FeatherlbConfig {
         if (s.check() instanceof Scenario.Check.Fault) {
             // a stopped container's address stops answering: give up on it in half a second, take it
             // out at the first failed connect, and let tcp checks (which nginx does not log, so the
-            // counts stay the clients') bring it back a second after it returns
+            // counts stay the clients') bring it back a second after it returns; requests caught in its
+            // listen queue when nginx stops are reset unanswered: send them again to another backend
             yaml.append("""
                         timeouts: {connect: 500ms}
+                        retry_on: [connect-failure, empty-response]
                         passive: {failures: 1, cooldown: 5s}
                         health_check: {type: tcp, interval: 500ms, timeout: 250ms, rise: 2, fall: 2}
                     """);

@@ -99,6 +99,10 @@ public final class RunLog {
             if (row.at() <= f.downSeconds() && f.downSeconds() < end) t.append("  <- %s started at t = %.1f".formatted(f.victim(), f.downSeconds()));
             t.append('\n');
         }
+        if (!f.balancerLog().isEmpty()) {
+            t.append("featherlb's log about this route from the stop on:\n");
+            f.balancerLog().forEach(line -> t.append("  ").append(line).append('\n'));
+        }
         return t.toString();
     }
 

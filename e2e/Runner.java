@@ -256,9 +256,20 @@ public final class Runner {
         if (startedAt < 0) startedAt = join(start);
         readLogs(s.backends());
         List<AccessLog.Hit> mine = hits.stream().filter(h -> h.scenario().equals(s.name())).toList();
-        Fault.Report report = Fault.analyse(s, slices, stoppedAt, startedAt, mine);
+        Fault.Report report = Fault.analyse(s, slices, stoppedAt, startedAt, mine).withBalancerLog(balancerLog(s, stoppedAt));
         WrkResult wrk = WrkResult.sequential(slices.stream().map(Fault.Slice::wrk).toList());
         return new ScenarioResult(s, wrk, Distribution.of(s.backends(), mine), Map.of(), report.verdicts(), report);
+    }
+
+    /**
+     * featherlb's own lines about the scenario's route from a second before {@code since} (epoch ms):
+     * how it saw the victim go and come back. Its log goes to stderr; docker logs keeps both streams apart.
+     */
+    private List<String> balancerLog(Scenario s, long since) {
+        Exec.Output out = docker.docker(QUICK, "logs", "--since", Long.toString(since / 1000 - 1), containers.get("featherlb"));
+        if (!out.ok()) return List.of("(docker logs featherlb failed: " + out.tail().strip() + ")");
+        String route = s.name() + "/", routeColon = s.name() + ":";
+        return (out.out() + out.err()).lines().filter(l -> l.contains(route) || l.contains(routeColon)).sorted().limit(40).toList();
     }
 
     private void report(String prefix, ScenarioResult r) {

@@ -118,9 +118,19 @@ public final class Backend {
         active.decrementAndGet();
     }
 
-    /** The connect succeeded. */
+    /** The connect succeeded: counted, and a passive health success. */
     public void connected() {
+        opened();
+        answered();
+    }
+
+    /** The connect succeeded: counted only; the health verdict waits for {@link #answered} (retry_on: empty-response). */
+    public void opened() {
         connections.increment();
+    }
+
+    /** The endpoint proved alive (connected, or sent its first byte): ends a passive cool-down, clears failures. */
+    public void answered() {
         health.connected();
     }
 

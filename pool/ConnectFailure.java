@@ -5,7 +5,9 @@ public enum ConnectFailure {
     REFUSED("refused"),
     TIMEOUT("timeout"),
     UNRESOLVED("unresolved"),
-    OTHER("other");
+    OTHER("other"),
+    /** Connected, then closed or reset before sending a byte (counted with {@code retry_on: empty-response}). */
+    EMPTY("empty");
 
     private final String label;
 

@@ -304,6 +304,7 @@ public final class HealthState {
             case TIMEOUT -> "connect timed out";
             case UNRESOLVED -> "name does not resolve";
             case OTHER -> "connect failed";
+            case EMPTY -> "closed without answering";
         };
     }
 

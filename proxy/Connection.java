@@ -13,6 +13,7 @@ import java.util.BitSet;
 import java.util.concurrent.atomic.AtomicReference;
 import java.time.Duration;
 import java.time.Instant;
+import config.Route;
 import pool.Backend;
 import pool.BackendPool;
 import pool.ConnectFailure;
@@ -30,6 +31,13 @@ import pool.ConnectFailure;
  * <p>Other threads (the idle reaper, the shutdown, {@code on_down: close}) end a connection with
  * {@link #closeFor}, which hands the work to the loop, so that sockets, selection keys and buffers
  * are only ever touched by the loop's thread once the connection is on it.
+ *
+ * <p>With {@code retry_on: empty-response}, the client's bytes are also kept (up to
+ * {@link Route#REPLAY_LIMIT}) until the endpoint sends its first byte. If the endpoint closes or
+ * resets before that, {@link #retry} stops reading the client, closes the endpoint, dials the next
+ * one on a virtual thread again and {@link #resume}s on the loop by sending the kept bytes there.
+ * The typical case: a backend stopping while the kernel still completed connects into its listen
+ * queue, which it then resets with our request in it.
  */
 final class Connection implements Runnable {
     private static final System.Logger LOG = System.getLogger(Connection.class.getName());
@@ -53,9 +61,18 @@ final class Connection implements Runnable {
     private volatile boolean touched;
     private long lastSeenNanos = startNanos; // reaper thread only
 
+    // dialling: the thread that dials, and then the loop's thread (handed over with the task queue)
+    private BitSet tried;
+    private int attempts; // dials so far, at most 1 + retries
+    private int backendIndex;
+    private String reasons = "";
+
     // the loop's thread only
     private Flow up;
     private boolean terminated;
+    private boolean redialing; // between retry() and resume(): no endpoint, the client is not read
+    private byte[] replay; // the client's bytes so far, while they may have to be sent again; else null
+    private int replayed; // bytes in replay
 
     Connection(Server server, Listener listener, BackendPool pool, SocketChannel client) {
         this.server = server;
@@ -69,6 +86,7 @@ final class Connection implements Runnable {
 
     @Override
     public void run() {
+        if (pool.route().retryEmpty()) replay = new byte[0]; // grows on the first read; see record()
         if (!dial()) {
             end.compareAndSet(null, Outcome.NO_ENDPOINT);
             finish();
@@ -102,19 +120,25 @@ final class Connection implements Runnable {
         }
     }
 
-    /** Picks endpoints and connects until one answers; retries only before any byte was sent. */
+    /**
+     * Picks endpoints and connects until one answers, each endpoint at most once, 1 + {@code retries}
+     * dials in all for the connection (a {@link #retry} goes on counting).
+     */
     private boolean dial() {
         var route = pool.route();
-        BitSet tried = null;
-        String reasons = "";
-        for (int attempt = 0; attempt <= route.retries() && !closing; attempt++) {
+        for (; attempts <= route.retries() && !closing; attempts++) {
             int index = pool.choose(clientKey, tried);
             if (index < 0) break;
             Backend candidate = pool.backend(index);
             try {
                 endpoint = server.dialer().dial(candidate.endpoint().host(), candidate.endpoint().port(), route.timeouts().connect());
-                candidate.connected();
+                // with replays, an endpoint is healthy once it answers: the stopping backend's
+                // listen queue accepts connects it will only reset
+                if (route.retryEmpty()) candidate.opened();
+                else candidate.connected();
                 backend = candidate;
+                backendIndex = index;
+                attempts++;
                 if (LOG.isLoggable(DEBUG)) {
                     LOG.log(DEBUG, "{0}: {1} -> {2}", route.name(), clientName, candidate.address());
                 }
@@ -150,6 +174,94 @@ final class Connection implements Runnable {
             case ConnectException c -> c.getMessage() == null ? "refused" : c.getMessage().toLowerCase(java.util.Locale.ROOT);
             default -> e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
         };
+    }
+
+    /**
+     * The endpoint closed ({@code why} is ENDPOINT_CLOSED) or reset before its first byte. With
+     * {@code retry_on: empty-response} and an endpoint and a retry left, counts it as failed and
+     * dials again with the client's bytes kept; returns false when the connection must end as
+     * without replays. Loop thread.
+     */
+    boolean retry(Outcome why) {
+        if (replay == null || terminated || closing || attempts > pool.route().retries()) return false;
+        Backend failed = backend;
+        failed.released();
+        failed.connectFailed(ConnectFailure.EMPTY);
+        String reason = failed.address() + " " + (why == Outcome.ENDPOINT_RESET ? "reset" : "closed") + " without answering";
+        reasons = reasons.isEmpty() ? reason : reasons + ", " + reason;
+        if (tried == null) tried = new BitSet(pool.size());
+        tried.set(backendIndex);
+        LOG.log(DEBUG, "{0}: {1}: {2}, sending its {3} byte(s) to the next endpoint", pool.route().name(), clientName, reason, replayed);
+        redialing = true;
+        up.pause();
+        up.release(); // what waited for the old endpoint is in replay too
+        closeQuietly(endpoint);
+        endpoint = null;
+        backend = null;
+        try {
+            server.dialAgain(this::redial);
+        } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+            redialing = false;
+            end.compareAndSet(null, Outcome.SHUTDOWN);
+            terminate();
+        }
+        return true;
+    }
+
+    /** On a virtual thread of the server's: dials the next endpoint, then back to the loop. */
+    private void redial() {
+        boolean dialled = dial();
+        if (dialled) {
+            try {
+                endpoint.configureBlocking(false);
+            } catch (IOException closed) {
+                dialled = false;
+            }
+        }
+        boolean ok = dialled;
+        loop.execute(() -> resume(ok));
+    }
+
+    /** On the loop's thread: forwards again, to the new endpoint, starting with the kept bytes. */
+    private void resume(boolean dialled) {
+        redialing = false;
+        if (!dialled) end.compareAndSet(null, Outcome.NO_ENDPOINT);
+        if (!dialled || closing || terminated) {
+            terminate();
+            return;
+        }
+        try {
+            up = up.redirect(endpoint, java.nio.ByteBuffer.wrap(replay, 0, replayed));
+        } catch (IOException closed) {
+            end.compareAndSet(null, Outcome.ENDPOINT_RESET);
+            terminate();
+        }
+    }
+
+    /**
+     * The client sent {@code bytes} (position to limit), about to go to the endpoint: kept while a
+     * replay may need them. Past {@link Route#REPLAY_LIMIT} nothing can be replayed any more. Loop thread.
+     */
+    void record(java.nio.ByteBuffer bytes) {
+        if (replay == null) return;
+        int n = bytes.remaining();
+        if (replayed + n > Route.REPLAY_LIMIT) {
+            replay = null;
+            return;
+        }
+        if (replayed + n > replay.length) replay = java.util.Arrays.copyOf(replay, Math.min(Route.REPLAY_LIMIT, Math.max(512, 2 * (replayed + n))));
+        bytes.get(bytes.position(), replay, replayed, n);
+        replayed += n;
+    }
+
+    /** The endpoint sent its first byte: nothing will be replayed; with replays on, it proved healthy. Loop thread. */
+    void answered() {
+        replay = null;
+        if (pool.route().retryEmpty()) backend.answered();
+    }
+
+    boolean redialing() {
+        return redialing;
     }
 
     /** A flow moved {@code n} bytes: count them, and the connection is not idle. Loop thread. */
@@ -204,6 +316,11 @@ final class Connection implements Runnable {
      */
     void terminate() {
         if (terminated) return;
+        if (redialing) { // the dial under way ends at its next attempt; resume() terminates
+            closing = true;
+            closeQuietly(client);
+            return;
+        }
         terminated = true;
         closing = true;
         closeSockets();

@@ -80,6 +80,7 @@ final class Flow {
 
     /** The selector says {@code key}'s channel is ready: it is this flow's source and the reverse flow's target. */
     void ready(SelectionKey key, ByteBuffer shared) {
+        if (connection.redialing()) return; // the client's key, ready in the round its endpoint failed
         int ops = key.readyOps();
         if ((ops & OP_WRITE) != 0) reverse.flush();
         if ((ops & OP_READ) != 0 && key.isValid()) read(shared);
@@ -92,19 +93,26 @@ final class Flow {
         try {
             n = source.read(shared);
         } catch (IOException e) {
+            if (!upstream && bytes == 0 && connection.retry(Outcome.ENDPOINT_RESET)) return;
             connection.abort(upstream ? Outcome.CLIENT_RESET : Outcome.ENDPOINT_RESET, target);
             return;
         }
         if (n < 0) {
+            // a close after the client's own EOF may be the protocol's end (a sink): only a reset is
+            // a failure then; before it, an endpoint that closes unanswered has failed
+            if (!upstream && bytes == 0 && !reverse.ended && connection.retry(Outcome.ENDPOINT_CLOSED)) return;
             sourceEnded();
             return;
         }
         if (n == 0) return;
+        if (!upstream && bytes == 0) connection.answered();
         connection.moved(n, upstream);
         shared.flip();
+        if (upstream) connection.record(shared);
         try {
             target.write(shared);
         } catch (IOException e) {
+            if (upstream && reverse.bytes == 0 && connection.retry(Outcome.ENDPOINT_RESET)) return;
             // the receiving side is gone: tell the sending side the same way
             connection.abort(upstream ? Outcome.ENDPOINT_RESET : Outcome.CLIENT_RESET, source);
             return;
@@ -122,12 +130,14 @@ final class Flow {
         try {
             target.write(pending);
         } catch (IOException e) {
+            if (upstream && reverse.bytes == 0 && connection.retry(Outcome.ENDPOINT_RESET)) return;
             connection.abort(upstream ? Outcome.ENDPOINT_RESET : Outcome.CLIENT_RESET, source);
             return;
         }
         if (pending.hasRemaining()) return;
         connection.buffers().give(pending);
         pending = null;
+        if (ended) shutdownTarget(); // only after a redirect: the client's EOF came before the replay
         watch();
     }
 
@@ -138,13 +148,46 @@ final class Flow {
     private void sourceEnded() {
         ended = true;
         connection.ended(upstream ? Outcome.CLIENT_CLOSED : Outcome.ENDPOINT_CLOSED);
+        shutdownTarget();
+        watch();
+        if (bothEnded()) connection.terminate();
+    }
+
+    private void shutdownTarget() {
         try {
             target.shutdownOutput();
         } catch (IOException alreadyGone) {
             // the target closed first; the reverse flow hears of it
         }
-        watch();
-        if (bothEnded()) connection.terminate();
+    }
+
+    /** Stops reading the source (the client, while a replay dials): its key stays, with no interest. */
+    void pause() {
+        if (key.isValid()) key.interestOps(0);
+    }
+
+    /**
+     * After a retry: the same client, a new endpoint. Returns the new upstream flow, which takes
+     * over this one's selection key and state, and starts by writing {@code replay} to the endpoint
+     * (and then its EOF, if the client had sent one). This flow and its reverse are dropped.
+     */
+    Flow redirect(SocketChannel endpoint, ByteBuffer replay) throws IOException {
+        Flow up = new Flow(connection, source, endpoint, true);
+        Flow down = new Flow(connection, endpoint, source, false);
+        up.reverse = down;
+        down.reverse = up;
+        up.ended = ended;
+        up.bytes = bytes;
+        up.key = key;
+        key.attach(up);
+        down.key = endpoint.register(key.selector(), OP_READ, down);
+        if (replay.hasRemaining()) { // written when the endpoint is writable, by flush(), as any pending bytes
+            up.pending = connection.buffers().take().put(replay).flip();
+        } else if (ended) {
+            up.shutdownTarget();
+        }
+        up.watch();
+        return up;
     }
 
     /** Sets the interest of both channels this flow touches from its state and the reverse flow's. */

@@ -265,6 +265,11 @@ public final class Server implements AutoCloseable {
         }
     }
 
+    /** Runs a connection's second (or later) dial, after an empty response, as its first: on a virtual thread the shutdown waits for. */
+    void dialAgain(Runnable redial) {
+        threads.execute(redial);
+    }
+
     /** The loop a newly dialled connection goes to: round-robin, so each gets an equal share. */
     EventLoop nextLoop() {
         return loops.get(Math.floorMod(nextLoop.getAndIncrement(), loops.size()));

@@ -89,4 +89,26 @@ class ConfigLoaderTest {
         assertEquals("2m", Durations.format(Duration.ofMinutes(2)));
         assertEquals("250ms", Durations.format(Duration.ofMillis(250)));
     }
+
+    @Test
+    void retryOnTakesOneKeywordOrAListAndNamesTheWrongOnes() throws Exception {
+        String text = """
+                routes:
+                  - {host: 0.0.0.0, port: 1, endpoints: [{host: a, port: 1}]}
+                  - {host: 0.0.0.0, port: 2, retry_on: empty-response, endpoints: [{host: a, port: 1}]}
+                  - {host: 0.0.0.0, port: 3, retry_on: [connect-failure, empty-response], endpoints: [{host: a, port: 1}]}
+                  - {host: 0.0.0.0, port: 4, retry_on: [connect-failure], endpoints: [{host: a, port: 1}]}
+                """;
+        assertEquals(List.of(false, true, true, false),
+                ConfigLoader.parse(Path.of("x.yaml"), text).routes().stream().map(Route::retryEmpty).toList());
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(Path.of("x.yaml"), """
+                routes:
+                  - host: 0.0.0.0
+                    port: 1
+                    retry_on: [empty-response, empty_reply]
+                    endpoints: [{host: a, port: 1}]
+                """));
+        assertEquals(List.of("x.yaml:4:32: retry_on 'empty_reply' is unknown (expected one or a list of: connect-failure, empty-response)"),
+                e.errors().stream().map(ConfigError::toString).toList());
+    }
 }

@@ -50,7 +50,7 @@ class FaultTest {
         assertEquals(6, r.rows().size());
         assertEquals(-0.3, r.rows().get(2).at(), 1e-9);
         assertEquals(Verdict.Outcome.PASS, r.verdicts().getFirst().outcome(), r.verdicts().getFirst().toString());
-        assertEquals(Verdict.Outcome.INFO, r.verdicts().get(1).outcome(), "21 read errors while down are recorded");
+        assertEquals(Verdict.Outcome.FAIL, r.verdicts().get(1).outcome(), "21 read errors while down fail the run");
         assertTrue(r.verdicts().get(1).detail().contains("read 21"), r.verdicts().get(1).detail());
         assertEquals(1.0 / 3, r.sinceReturn().share("backend2") / 100, 1e-9);
     }
@@ -62,6 +62,15 @@ class FaultTest {
         Fault.Report r = Fault.analyse(FAULT, clean, STOP, START, traffic(STOP - 2_400, STOP + 5_000, true));
         assertTrue(r.verdicts().stream().noneMatch(v -> v.outcome() == Verdict.Outcome.FAIL), r.verdicts().toString());
         assertTrue(r.verdicts().get(1).check().startsWith("no failed request"), r.verdicts().get(1).check());
+    }
+
+    /** A single failed request is one too many: no allowance for the stop any more. */
+    @Test
+    void oneFailedRequestAtTheStopFails() {
+        List<Fault.Slice> one = slices().stream()
+                .map(s -> new Fault.Slice(s.from(), s.to(), wrk(s.from() == STOP - 300 ? 1 : 0))).toList();
+        Fault.Report r = Fault.analyse(FAULT, one, STOP, START, traffic(STOP - 2_400, STOP + 5_000, true));
+        assertEquals(Verdict.Outcome.FAIL, r.verdicts().get(1).outcome(), r.verdicts().get(1).toString());
     }
 
     /** A victim that never takes traffic again fails the run. */
@@ -81,6 +90,7 @@ class FaultTest {
         Fault.Report r = Fault.analyse(FAULT, erring, STOP, START, traffic(STOP - 2_400, STOP + 5_000, true));
         assertEquals(-1, r.movedAwayAfter());
         assertEquals(300, r.down().read());
+        assertTrue(Verdicts.anyFailed(r.verdicts()));
         assertTrue(r.verdicts().get(2).detail().startsWith("not while it was down (3.0 s)"), r.verdicts().get(2).detail());
     }
 
