@@ -23,7 +23,7 @@
 //SOURCES process/Signals.java
 //SOURCES reload/ConfigWatcher.java reload/ReloadResult.java reload/Reloader.java
 //SOURCES proxy/BufferPool.java proxy/Connection.java proxy/ConnectionLimit.java proxy/ConnectionRecord.java proxy/Dialer.java proxy/EventLoop.java proxy/Flow.java
-//SOURCES proxy/Listener.java
+//SOURCES proxy/Listener.java proxy/TcpDialer.java
 //SOURCES proxy/Outcome.java proxy/Refusals.java proxy/Server.java
 //FILES dashboard/index.html=dashboard/index.html dashboard/dashboard.js=dashboard/dashboard.js
 //FILES dashboard/dashboard.css=dashboard/dashboard.css
