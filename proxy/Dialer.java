@@ -1,9 +1,6 @@
 package proxy;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.StandardSocketOptions;
-import java.net.UnknownHostException;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 
@@ -20,19 +17,7 @@ public interface Dialer {
     /**
      * Resolves the name at every call, not once at start-up: containers come and go and get new
      * addresses. (The JVM's own cache still applies; featherlb.java shortens it to a few seconds.)
+     * See {@link TcpDialer} for how it connects.
      */
-    Dialer TCP = (host, port, timeout) -> {
-        InetSocketAddress address = new InetSocketAddress(host, port);
-        if (address.isUnresolved()) throw new UnknownHostException(host + ": name does not resolve");
-        SocketChannel channel = SocketChannel.open();
-        try {
-            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            // the socket adaptor's timed connect is the blocking-mode way to bound a connect
-            channel.socket().connect(address, (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
-            return channel;
-        } catch (IOException | RuntimeException e) {
-            channel.close();
-            throw e;
-        }
-    };
+    Dialer TCP = new TcpDialer();
 }

@@ -6,6 +6,9 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
@@ -34,6 +37,8 @@ final class EventLoop implements Runnable {
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final Thread thread;
     private boolean open = true; // loop thread only
+    /** Channels whose keys were cancelled, to close once the next select has deregistered them. Loop thread only. */
+    private final List<SocketChannel> closing = new ArrayList<>();
 
     EventLoop(String name) throws IOException {
         this.selector = Selector.open();
@@ -59,7 +64,10 @@ final class EventLoop implements Runnable {
     public void run() {
         try {
             while (open) {
-                selector.select(this::ready);
+                int cancelled = closing.size();
+                if (cancelled == 0) selector.select(this::ready);
+                else selector.selectNow(this::ready); // deregisters them, and must not wait
+                closeDeregistered(cancelled);
                 runTasks();
             }
         } catch (IOException | RuntimeException e) {
@@ -75,6 +83,7 @@ final class EventLoop implements Runnable {
             } catch (IOException e) {
                 LOG.log(WARNING, "{0}: closing the selector: {1}", thread.getName(), e.getMessage());
             }
+            closeDeregistered(closing.size()); // the selector's close deregistered every key
         }
     }
 
@@ -86,6 +95,43 @@ final class EventLoop implements Runnable {
         } catch (RuntimeException e) { // a bug: end that connection, keep the loop serving the others
             LOG.log(WARNING, "{0}: forwarding failed: {1}", thread.getName(), e.toString());
             flow.connection().abort(Outcome.SHUTDOWN, null);
+        }
+    }
+
+    /**
+     * Closes {@code channel}, a socket of a connection on this loop, on the loop's thread.
+     *
+     * <p>Why not {@code channel.close()} at once: the JDK cannot close the descriptor of a channel that
+     * is still registered with a selector; it defers that to the selector's next select and meanwhile,
+     * so that the peer still gets its FIN, reads SO_LINGER and shuts the output down: two system calls
+     * per socket, and the shutdown fails when the connection already ended both ways. So the key is
+     * cancelled now and the channel closed right after the next select, which then is a
+     * {@code selectNow}, has deregistered it: the close is then a plain {@code close(2)}. A reset
+     * (SO_LINGER 0) is still a reset.
+     */
+    void close(SocketChannel channel) {
+        if (channel == null) return;
+        SelectionKey key = channel.keyFor(selector);
+        if (key == null || Thread.currentThread() != thread) {
+            closeQuietly(channel);
+        } else if (key.isValid()) { // else it is already waiting in closing
+            key.cancel();
+            closing.add(channel);
+        }
+    }
+
+    private void closeDeregistered(int count) {
+        if (count == 0) return;
+        List<SocketChannel> done = closing.subList(0, count);
+        done.forEach(EventLoop::closeQuietly);
+        done.clear();
+    }
+
+    private static void closeQuietly(SocketChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // closing is all we wanted
         }
     }
 
