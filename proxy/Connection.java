@@ -195,7 +195,7 @@ final class Connection implements Runnable {
         redialing = true;
         up.pause();
         up.release(); // what waited for the old endpoint is in replay too
-        closeQuietly(endpoint);
+        loop.close(endpoint);
         endpoint = null;
         backend = null;
         try {
@@ -311,14 +311,14 @@ final class Connection implements Runnable {
     }
 
     /**
-     * The end, exactly once, on the loop's thread: closes both sockets (which cancels their keys;
-     * the selector closes the descriptors at its next select), gives back pending buffers, finishes.
+     * The end, exactly once, on the loop's thread: closes both sockets (the loop cancels their keys
+     * and closes them after its next select), gives back pending buffers, finishes.
      */
     void terminate() {
         if (terminated) return;
         if (redialing) { // the dial under way ends at its next attempt; resume() terminates
             closing = true;
-            closeQuietly(client);
+            loop.close(client);
             return;
         }
         terminated = true;
@@ -331,9 +331,16 @@ final class Connection implements Runnable {
         finish();
     }
 
+    /** On the loop's thread the loop closes them (see {@link EventLoop#close}); elsewhere, at once. */
     private void closeSockets() {
-        closeQuietly(client);
-        closeQuietly(endpoint);
+        EventLoop on = loop;
+        if (on == null) { // not on a loop yet: no selector holds the sockets
+            closeQuietly(client);
+            closeQuietly(endpoint);
+        } else {
+            on.close(client);
+            on.close(endpoint);
+        }
     }
 
     private static void closeQuietly(SocketChannel channel) {
