@@ -9,5 +9,8 @@ COPY target/featherlb.jar /opt/featherlb/featherlb.jar
 EXPOSE 8080
 # featherlb drains on SIGTERM; java runs as PID 1 and handles it itself.
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["java", "-jar", "/opt/featherlb/featherlb.jar"]
+# The JVM options of featherlb.java's //RUNTIME_OPTIONS, which `java -jar` does not read from the jar
+# (test/launch/DockerfileTest keeps them equal): a small young heap and a serial collector keep the
+# memory per connection low; JAVA_TOOL_OPTIONS may add to them.
+ENTRYPOINT ["java", "-XX:+UseSerialGC", "-Xmn8m", "-XX:+UseCompactObjectHeaders", "-XX:TrimNativeHeapInterval=1000", "-jar", "/opt/featherlb/featherlb.jar"]
 CMD ["--config", "/etc/featherlb/featherlb.yaml"]
