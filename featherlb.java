@@ -86,7 +86,7 @@ import reload.Reloader;
             "      timeouts: {connect: 5s, idle: 10m}",
             "      max_connections: 0         # 0 = unlimited",
             "      retries: 3                 # further endpoints tried when a connect fails",
-            "      retry_on: [connect-failure] # + empty-response: resend what an endpoint reset unanswered",
+            "      retry_on: [connect-failure] # add empty-response: resend unanswered",
             "      health_check:              # optional; without it only passive checks run",
             "        type: tcp                # or http (path: /healthz), send_expect (send:, expect:)",
             "        interval: 2s",
