@@ -27,7 +27,7 @@ import java.nio.channels.SocketChannel;
  * running. A read failure resets the target, a write failure resets the source: the peer learns the
  * same thing a direct connection would have told it.
  */
-final class Flow {
+final class Flow implements EventLoop.Handler {
     private final Connection connection;
     private final SocketChannel source;
     private final SocketChannel target;
@@ -60,7 +60,8 @@ final class Flow {
         return up;
     }
 
-    Connection connection() {
+    @Override
+    public Connection connection() {
         return connection;
     }
 
@@ -79,11 +80,14 @@ final class Flow {
     }
 
     /** The selector says {@code key}'s channel is ready: it is this flow's source and the reverse flow's target. */
-    void ready(SelectionKey key, ByteBuffer shared) {
+    @Override
+    public void ready(SelectionKey key, ByteBuffer shared) {
         if (connection.redialing()) return; // the client's key, ready in the round its endpoint failed
         int ops = key.readyOps();
         if ((ops & OP_WRITE) != 0) reverse.flush();
-        if ((ops & OP_READ) != 0 && key.isValid()) read(shared);
+        // still reading: after a retry that connected at once, in the same round, the client's key
+        // is ready from before and now has the kept bytes to write first
+        if ((ops & OP_READ) != 0 && key.isValid() && (key.interestOps() & OP_READ) != 0) read(shared);
     }
 
     /** One read, written out at once; what the target does not take waits in {@link #pending}. */

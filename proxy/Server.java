@@ -29,10 +29,11 @@ import pool.BackendPool;
 import pool.Ticker;
 
 /**
- * The running balancer: a listener per route, a virtual thread per connection while it dials,
- * forwarding event loops ({@link EventLoop}, each on a virtual thread, one per carrier by default),
- * a virtual thread per actively checked endpoint, and one platform thread that closes idle
- * connections.
+ * The running balancer: a listener per route, whose thread hands each accepted connection to one of
+ * the event loops ({@link EventLoop}, each on a virtual thread, one per two carriers by default),
+ * which dials its endpoint and forwards (see {@link Connection}); a virtual thread per dial of an
+ * endpoint given by host name, a virtual thread per actively checked endpoint, and one platform
+ * thread that closes idle connections.
  *
  * <p>Lifecycle: {@link #start()} binds every listener or none, then starts the health checks;
  * {@link #shutdown(Duration)} stops in two phases (stop accepting and checking, let open
@@ -50,7 +51,7 @@ public final class Server implements AutoCloseable {
      * at least as well as two in two runs (keep-alive 1.00× and 0.97× HAProxy against 0.87× and 0.96×;
      * CPU per request 1.05× and 1.05× against 1.23× and 1.09×; 4.2 against 4.5 system calls per
      * request): a loop with more ready connections per {@code select} parks and wakes less often.
-     * The other carriers dial, accept and check health.
+     * The other carriers resolve names, accept and check health.
      */
     static final int LOOPS = Integer.getInteger("featherlb.loops", Math.max(1,
             Integer.getInteger("jdk.virtualThreadScheduler.parallelism", Runtime.getRuntime().availableProcessors()) / 2));
@@ -61,7 +62,7 @@ public final class Server implements AutoCloseable {
     private final Ticker ticker;
     private final BufferPool buffers = new BufferPool(LARGE_BUFFER, 64);
     private final ExecutorService threads = Executors.newThreadPerTaskExecutor(
-            Thread.ofVirtual().name("featherlb-conn-", 0).factory());
+            Thread.ofVirtual().name("featherlb-dial-", 0).factory());
     private final List<EventLoop> loops = new ArrayList<>(); // started by start(), ended by shutdown()
     private final AtomicInteger nextLoop = new AtomicInteger();
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
@@ -255,28 +256,24 @@ public final class Server implements AutoCloseable {
         return buffers;
     }
 
+    /** A listener accepted {@code connection}: from now on its loop has it. */
     void serve(Connection connection) {
         connections.add(connection);
-        try {
-            threads.execute(connection);
-        } catch (RuntimeException e) {
-            connections.remove(connection);
-            throw e;
-        }
+        connection.start();
     }
 
-    /** Runs a connection's second (or later) dial, after an empty response, as its first: on a virtual thread the shutdown waits for. */
-    void dialAgain(Runnable redial) {
-        threads.execute(redial);
+    /** Runs a dial that may block (a host name to resolve) on a virtual thread, which the shutdown waits for. */
+    void dialOffLoop(Runnable dial) {
+        threads.execute(dial);
     }
 
-    /** The loop a newly dialled connection goes to: round-robin, so each gets an equal share. */
+    /** The loop a new connection goes to: round-robin, so each gets an equal share. */
     EventLoop nextLoop() {
         return loops.get(Math.floorMod(nextLoop.getAndIncrement(), loops.size()));
     }
 
     /** {@code on_down: close}: closes the connections open to {@code backend}, which just went down.
-     * Runs on the thread that saw it go down (a check thread or a connection's). */
+     * Runs on the thread that saw it go down (a check thread or a connection's loop). */
     private void wentDown(Backend backend) {
         int closed = 0;
         for (Connection connection : connections) {
@@ -344,7 +341,7 @@ public final class Server implements AutoCloseable {
             LOG.log(WARNING, "grace period of {0} over: closed {1} connection(s) still open", Durations.format(grace), closed);
         }
         reaper.interrupt();
-        threads.close(); // waits for the connections still dialling; after it, none is handed to a loop
+        threads.close(); // waits for dials by name, which hand their answer to a loop still running
         synchronized (this) {
             loops.forEach(EventLoop::stop); // each runs the closes queued above first
         }
