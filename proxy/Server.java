@@ -30,7 +30,7 @@ import pool.Ticker;
 
 /**
  * The running balancer: a listener per route, whose thread hands each accepted connection to one of
- * the event loops ({@link EventLoop}, each on a virtual thread, one per two carriers by default),
+ * the event loops ({@link EventLoop}, each on a platform thread, one per two cores by default),
  * which dials its endpoint and forwards (see {@link Connection}); a virtual thread per dial of an
  * endpoint given by host name, a virtual thread per actively checked endpoint, and one platform
  * thread that closes idle connections.
@@ -46,12 +46,11 @@ public final class Server implements AutoCloseable {
      * large, so a bulk flow moves more per system call. */
     static final int LARGE_BUFFER = Integer.getInteger("featherlb.largeBuffer", 64 * 1024);
     /**
-     * Forwarding loops: by default one per two carrier threads of the virtual-thread scheduler (at
-     * least one). Measured on 2 cores shared with the load generator and the backend, one loop did
+     * Forwarding loops (platform threads): by default one per two carrier threads of the
+     * virtual-thread scheduler, so one per two cores (at least one). Measured on 2 cores shared with the load generator and the backend, one loop did
      * at least as well as two in two runs (keep-alive 1.00× and 0.97× HAProxy against 0.87× and 0.96×;
      * CPU per request 1.05× and 1.05× against 1.23× and 1.09×; 4.2 against 4.5 system calls per
      * request): a loop with more ready connections per {@code select} parks and wakes less often.
-     * The other carriers resolve names, accept and check health.
      */
     static final int LOOPS = Integer.getInteger("featherlb.loops", Math.max(1,
             Integer.getInteger("jdk.virtualThreadScheduler.parallelism", Runtime.getRuntime().availableProcessors()) / 2));
