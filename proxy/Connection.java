@@ -24,8 +24,8 @@ import pool.ConnectFailure;
 /**
  * One client connection and, once dialled, its endpoint connection.
  *
- * <p>Everything here runs on the thread of the connection's {@link EventLoop}, chosen when the
- * client is accepted ({@link #start}): the loop picks an endpoint and connects without blocking
+ * <p>Everything here runs on the thread of the {@link EventLoop} that accepted the client
+ * ({@link Listener}): from {@link #open}, the loop picks an endpoint and connects without blocking
  * ({@link Dialer#start}); a connect that completes at once (loopback, always) starts forwarding in
  * the same task, one still pending waits for {@code OP_CONNECT} in the loop's selector under a
  * deadline of the loop's ({@code timeouts.connect}). A refusal or a timeout tries the next endpoint,
@@ -37,9 +37,9 @@ import pool.ConnectFailure;
  * running (TCP half-close). A reset or write failure on one side aborts the connection with a reset
  * on the other.
  *
- * <p>Why dial on the loop: a virtual thread per connection cost a thread start, a park and an
- * unpark of the scheduler's carriers, and a hand-over to the loop; HAProxy's 19.5 system calls per new
- * connection against our 33 were mostly those.
+ * <p>Why accept and dial on the loop: a virtual thread per connection and an accept thread cost
+ * thread starts, parks and unparks, and a hand-over to the loop per connection, on a machine
+ * whose cores the clients and backends share; HAProxy does it all in one thread, and so does a loop.
  *
  * <p>Other threads (the idle reaper, the shutdown, {@code on_down: close}) end a connection with
  * {@link #closeFor}, which hands the work to the loop, so that sockets, selection keys and buffers
@@ -90,25 +90,19 @@ final class Connection implements EventLoop.Handler {
     private byte[] replay; // the client's bytes so far, while they may have to be sent again; else null
     private int replayed; // bytes in replay
 
-    Connection(Server server, Listener listener, BackendPool pool, SocketChannel client) {
+    Connection(Server server, Listener listener, BackendPool pool, SocketChannel client, EventLoop loop) {
         this.server = server;
         this.listener = listener;
         this.pool = pool;
         this.client = client;
-        this.loop = server.nextLoop();
+        this.loop = loop;
         InetSocketAddress remote = remoteOf(client);
         this.clientName = remote == null ? "?" : remote.getAddress().getHostAddress() + ":" + remote.getPort();
         this.clientKey = remote == null ? 0 : BackendPool.clientKey(remote.getAddress().getAddress());
     }
 
-    /** On the accepting thread: hands the connection to its loop, which dials. */
-    void start() {
-        loop.execute(this::open);
-    }
-
-    /** On the loop's thread: starts dialling, unless the connection was closed in the meantime. */
-    private void open() {
-        if (terminated) return;
+    /** On the loop's thread, which accepted the client: starts dialling. */
+    void open() {
         if (pool.route().retryEmpty()) replay = new byte[0]; // grows on the first read; see record()
         try {
             client.configureBlocking(false);
@@ -294,8 +288,13 @@ final class Connection implements EventLoop.Handler {
     }
 
     @Override
-    public Connection connection() {
-        return this;
+    public void failed() {
+        abort(Outcome.SHUTDOWN, null);
+    }
+
+    @Override
+    public void stop() {
+        closeFor(Outcome.SHUTDOWN);
     }
 
     private static ConnectFailure failure(IOException e) {

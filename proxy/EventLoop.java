@@ -14,8 +14,9 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
- * A forwarding event loop: one {@link Selector}, on its own platform thread, that dials and copies
- * bytes both ways for every connection handed to it ({@link Connection}, {@link Flow}).
+ * An event loop: one {@link Selector}, on its own platform thread, that accepts clients on every
+ * listener ({@link Listener}), dials their endpoints ({@link Connection}) and copies bytes both ways
+ * ({@link Flow}).
  *
  * <p>Why a selector rather than a virtual thread per direction: a blocking read on a virtual thread
  * first fails with EAGAIN, arms a one-shot registration in the JDK's poller and parks, and the
@@ -52,12 +53,19 @@ final class EventLoop implements Runnable {
     /** Pending deadlines, earliest first; cancelled ones stay until they come first. Loop thread only. */
     private final PriorityQueue<Timer> timers = new PriorityQueue<>((a, b) -> Long.signum(a.at - b.at));
 
-    /** What a selection key of the loop's is attached to: a {@link Flow}, or a {@link Connection} whose connect is pending. */
+    /**
+     * What a selection key of the loop's is attached to: a {@link Flow}, a {@link Connection} whose
+     * connect is pending, or a {@link Listener}'s accepting side.
+     */
     interface Handler {
         /** {@code key} is ready; {@code shared} is the loop's buffer, free to use until this returns. */
         void ready(SelectionKey key, ByteBuffer shared);
 
-        Connection connection();
+        /** {@link #ready} threw, a bug: end what the key serves, so the loop keeps serving the others. */
+        void failed();
+
+        /** The loop is ending: close what the key serves (queue it; the loop runs its tasks once more). */
+        void stop();
     }
 
     /** A task to run on the loop's thread once its time comes, unless cancelled first. */
@@ -121,7 +129,7 @@ final class EventLoop implements Runnable {
         } finally {
             runTasks(); // everything given before stop()
             for (SelectionKey key : selector.keys()) {
-                if (key.isValid()) ((Handler) key.attachment()).connection().closeFor(Outcome.SHUTDOWN); // queues
+                if (key.isValid()) ((Handler) key.attachment()).stop();
             }
             runTasks();
             try {
@@ -161,7 +169,7 @@ final class EventLoop implements Runnable {
             handler.ready(key, shared);
         } catch (RuntimeException e) { // a bug: end that connection, keep the loop serving the others
             LOG.log(WARNING, "{0}: forwarding failed: {1}", thread.getName(), e.toString());
-            handler.connection().abort(Outcome.SHUTDOWN, null);
+            handler.failed();
         }
     }
 

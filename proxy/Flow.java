@@ -61,8 +61,13 @@ final class Flow implements EventLoop.Handler {
     }
 
     @Override
-    public Connection connection() {
-        return connection;
+    public void failed() {
+        connection.abort(Outcome.SHUTDOWN, null);
+    }
+
+    @Override
+    public void stop() {
+        connection.closeFor(Outcome.SHUTDOWN);
     }
 
     Flow reverse() {

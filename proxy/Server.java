@@ -20,7 +20,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
 import java.util.stream.Collectors;
@@ -29,9 +28,9 @@ import pool.BackendPool;
 import pool.Ticker;
 
 /**
- * The running balancer: a listener per route, whose thread hands each accepted connection to one of
- * the event loops ({@link EventLoop}, each on a platform thread, one per two cores by default),
- * which dials its endpoint and forwards (see {@link Connection}); a virtual thread per dial of an
+ * The running balancer: a listener per route, and event loops ({@link EventLoop}, each on a
+ * platform thread, one per two cores by default) that accept on every listener, dial each client's
+ * endpoint and forward (see {@link Listener}, {@link Connection}); a virtual thread per dial of an
  * endpoint given by host name, a virtual thread per actively checked endpoint, and one platform
  * thread that closes idle connections.
  *
@@ -63,7 +62,6 @@ public final class Server implements AutoCloseable {
     private final ExecutorService threads = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("featherlb-dial-", 0).factory());
     private final List<EventLoop> loops = new ArrayList<>(); // started by start(), ended by shutdown()
-    private final AtomicInteger nextLoop = new AtomicInteger();
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final RandomGenerator random = RandomGenerator.getDefault();
     private volatile List<Listener> listeners = List.of(); // replaced whole by apply(), under this
@@ -171,7 +169,7 @@ public final class Server implements AutoCloseable {
         config = next;
         List<String> changes = new ArrayList<>();
         for (Listener listener : opened) {
-            listener.start();
+            listener.start(loops);
             Route route = listener.pool().route();
             LOG.log(INFO, "route {0}: listening on {1}, {2} over {3}", route.name(), address(listener.address()),
                     route.strategy().configName(), route.endpoints().stream()
@@ -255,20 +253,14 @@ public final class Server implements AutoCloseable {
         return buffers;
     }
 
-    /** A listener accepted {@code connection}: from now on its loop has it. */
+    /** A loop accepted {@code connection} for a listener: counted open until it ends ({@link #ended}). */
     void serve(Connection connection) {
         connections.add(connection);
-        connection.start();
     }
 
     /** Runs a dial that may block (a host name to resolve) on a virtual thread, which the shutdown waits for. */
     void dialOffLoop(Runnable dial) {
         threads.execute(dial);
-    }
-
-    /** The loop a new connection goes to: round-robin, so each gets an equal share. */
-    EventLoop nextLoop() {
-        return loops.get(Math.floorMod(nextLoop.getAndIncrement(), loops.size()));
     }
 
     /** {@code on_down: close}: closes the connections open to {@code backend}, which just went down.
