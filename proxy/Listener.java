@@ -13,6 +13,8 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import pool.BackendPool;
 
 /**
@@ -116,9 +118,10 @@ final class Listener implements AutoCloseable {
     }
 
     /**
-     * Stops accepting; open connections are left to the server's drain. Closing the channel cancels
-     * its keys; the JDK closes the socket itself once every loop's next select has deregistered it,
-     * so each loop is woken for that.
+     * Stops accepting and waits until the socket is closed, so that its port is free again (a reload
+     * may bind it next); open connections are left to the server's drain. Closing the channel cancels
+     * its keys; the JDK closes the socket itself once every loop's next select has deregistered it:
+     * each loop is woken, and a timer of its, which runs after that select, says when. Never on a loop.
      */
     @Override
     public void close() {
@@ -128,7 +131,16 @@ final class Listener implements AutoCloseable {
         } catch (IOException e) {
             LOG.log(WARNING, "{0}: closing the listener: {1}", pool.route().name(), e.getMessage());
         }
-        for (Acceptor acceptor : acceptors) acceptor.loop.execute(() -> { });
+        List<Acceptor> started = acceptors;
+        var deregistered = new CountDownLatch(started.size());
+        for (Acceptor acceptor : started) acceptor.loop.execute(() -> acceptor.loop.schedule(0, deregistered::countDown));
+        try {
+            if (!deregistered.await(5, TimeUnit.SECONDS)) {
+                LOG.log(WARNING, "{0}: the listening socket was not released within 5 s", pool.route().name());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** This listener on one loop: everything here runs on that loop's thread, but {@link #paused}, read by any. */
