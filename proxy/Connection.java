@@ -216,8 +216,6 @@ final class Connection implements EventLoop.Handler {
             });
         } catch (RejectedExecutionException shuttingDown) {
             offLoop = false;
-            candidate.released();
-            candidate = null;
             end.compareAndSet(null, Outcome.SHUTDOWN);
             terminate();
         }
@@ -226,10 +224,8 @@ final class Connection implements EventLoop.Handler {
     /** On the loop's thread: the virtual thread's dial ended with {@code channel}, or {@code failure}. */
     private void dialled(SocketChannel channel, IOException failure) {
         offLoop = false;
-        if (closing) { // closeFor() came meanwhile
+        if (closing) { // closeFor() came meanwhile; terminate() gives the candidate back
             closeQuietly(channel);
-            candidate.released();
-            candidate = null;
             terminate();
         } else if (failure != null) {
             failed(failure);
@@ -411,9 +407,9 @@ final class Connection implements EventLoop.Handler {
     }
 
     /**
-     * The end, exactly once, on the loop's thread: stops a pending connect, closes both sockets (the
-     * loop cancels their keys and closes them after its next select), gives back pending buffers,
-     * finishes. While a virtual thread dials by name, only closes the client: {@link #dialled} ends it.
+     * The end, exactly once, on the loop's thread: stops a pending connect (the endpoint being dialled
+     * is no longer counted active), closes both sockets (the loop cancels their keys and closes them
+     * after its next select), gives back pending buffers, finishes. While a virtual thread dials by name, only closes the client: {@link #dialled} ends it.
      */
     void terminate() {
         if (terminated) return;
@@ -426,6 +422,8 @@ final class Connection implements EventLoop.Handler {
         if (connecting != null) {
             loop.close(connecting);
             endConnect();
+        }
+        if (candidate != null) { // picked, not connected: no longer counted active on it
             candidate.released();
             candidate = null;
         }

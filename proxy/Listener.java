@@ -188,11 +188,10 @@ final class Listener implements AutoCloseable {
         }
 
         private void serve(SocketChannel client) {
+            Connection connection;
             try {
                 client.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                Connection connection = new Connection(server, Listener.this, pool, client, loop);
-                server.serve(connection);
-                connection.open();
+                connection = new Connection(server, Listener.this, pool, client, loop);
             } catch (IOException | RuntimeException e) {
                 LOG.log(DEBUG, "{0}: dropped a client at accept: {1}", pool.route().name(), e.toString());
                 Listener.this.released();
@@ -201,6 +200,14 @@ final class Listener implements AutoCloseable {
                 } catch (IOException ignored) {
                     // it is gone either way
                 }
+                return;
+            }
+            server.serve(connection);
+            try {
+                connection.open();
+            } catch (RuntimeException e) { // a bug: end this connection (and count it ended), accept the next
+                LOG.log(WARNING, "{0}: dialling failed: {1}", pool.route().name(), e.toString());
+                connection.abort(Outcome.SHUTDOWN, null);
             }
         }
 
