@@ -26,7 +26,7 @@ import pool.ConnectFailure;
  *
  * <p>Everything here runs on the thread of the {@link EventLoop} that accepted the client
  * ({@link Listener}): from {@link #open}, the loop picks an endpoint and connects without blocking
- * ({@link Dialer#start}); a connect that completes at once (loopback, always) starts forwarding in
+ * ({@link Dialer#start}); a connect that completes at once (loopback, nearly always) starts forwarding in
  * the same task, one still pending waits for {@code OP_CONNECT} in the loop's selector under a
  * deadline of the loop's ({@code timeouts.connect}). A refusal or a timeout tries the next endpoint,
  * each at most once, 1 + {@code retries} dials in all. Only an endpoint given by host name is dialled
