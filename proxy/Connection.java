@@ -1,6 +1,7 @@
 package proxy;
 
 import static java.lang.System.Logger.Level.DEBUG;
+import static java.nio.channels.SelectionKey.OP_CONNECT;
 
 import java.io.IOException;
 import java.net.ConnectException;
@@ -8,8 +9,10 @@ import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.net.StandardSocketOptions;
 import java.net.UnknownHostException;
+import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.BitSet;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,31 +24,42 @@ import pool.ConnectFailure;
 /**
  * One client connection and, once dialled, its endpoint connection.
  *
- * <p>{@link #run()} runs in the connection's virtual thread: it picks and dials an endpoint
- * (blocking, with retries), then hands both channels to one of the server's {@link EventLoop}s and
- * ends; from then on the loop's thread forwards both ways ({@link Flow}) and ends the connection
- * ({@link #terminate}). So an idle connection holds no thread and no buffer. When one side sends
- * EOF, the other side's output is shut down and the reverse direction keeps running (TCP
- * half-close). A reset or write failure on one side aborts the connection with a reset on the other.
+ * <p>Everything here runs on the thread of the {@link EventLoop} that accepted the client
+ * ({@link Listener}): from {@link #open}, the loop picks an endpoint and connects without blocking
+ * ({@link Dialer#start}); a connect that completes at once (loopback, nearly always) starts forwarding in
+ * the same task, one still pending waits for {@code OP_CONNECT} in the loop's selector under a
+ * deadline of the loop's ({@code timeouts.connect}). A refusal or a timeout tries the next endpoint,
+ * each at most once, 1 + {@code retries} dials in all. Only an endpoint given by host name is dialled
+ * on a virtual thread ({@link Dialer#dial}: name resolution blocks), one dial per thread, whose
+ * answer comes back to the loop. Once connected, the loop forwards both ways ({@link Flow}) and ends
+ * the connection ({@link #terminate}). So a connection holds no thread, and an idle one no buffer.
+ * When one side sends EOF, the other side's output is shut down and the reverse direction keeps
+ * running (TCP half-close). A reset or write failure on one side aborts the connection with a reset
+ * on the other.
+ *
+ * <p>Why accept and dial on the loop: a virtual thread per connection and an accept thread cost
+ * thread starts, parks and unparks, and a hand-over to the loop per connection, on a machine
+ * whose cores the clients and backends share; HAProxy does it all in one thread, and so does a loop.
  *
  * <p>Other threads (the idle reaper, the shutdown, {@code on_down: close}) end a connection with
  * {@link #closeFor}, which hands the work to the loop, so that sockets, selection keys and buffers
- * are only ever touched by the loop's thread once the connection is on it.
+ * are only ever touched by the loop's thread.
  *
  * <p>With {@code retry_on: empty-response}, the client's bytes are also kept (up to
  * {@link Route#REPLAY_LIMIT}) until the endpoint sends its first byte. If the endpoint closes or
  * resets before that, {@link #retry} stops reading the client, closes the endpoint, dials the next
- * one on a virtual thread again and {@link #resume}s on the loop by sending the kept bytes there.
+ * one as above and, once connected, forwards again starting with the kept bytes.
  * The typical case: a backend stopping while the kernel still completed connects into its listen
  * queue, which it then resets with our request in it.
  */
-final class Connection implements Runnable {
+final class Connection implements EventLoop.Handler {
     private static final System.Logger LOG = System.getLogger(Connection.class.getName());
 
     private final Server server;
     private final Listener listener;
     private final BackendPool pool;
     private final SocketChannel client;
+    private final EventLoop loop; // owns the sockets from the start
     private final String clientName;
     private final long clientKey;
     private final long startNanos = System.nanoTime();
@@ -53,109 +67,230 @@ final class Connection implements Runnable {
 
     private final AtomicReference<Outcome> end = new AtomicReference<>();
     private volatile boolean closing;
-    private volatile SocketChannel endpoint;
+    private volatile SocketChannel endpoint; // volatile: the reaper reads it
     private volatile Backend backend; // volatile: the server reads it to find an endpoint's connections
-    private volatile EventLoop loop; // set once dialled: from then on the loop owns the sockets
 
     // idle tracking: flows set touched per read; the reaper clears it and remembers when
     private volatile boolean touched;
     private long lastSeenNanos = startNanos; // reaper thread only
 
-    // dialling: the thread that dials, and then the loop's thread (handed over with the task queue)
+    // the loop's thread only
     private BitSet tried;
     private int attempts; // dials so far, at most 1 + retries
     private int backendIndex;
     private String reasons = "";
-
-    // the loop's thread only
+    private Backend candidate; // being dialled: picked (so counted active), not yet connected
+    private int candidateIndex;
+    private SocketChannel connecting; // candidate's channel while its connect is pending in the selector
+    private EventLoop.Timer deadline; // of that connect
+    private boolean offLoop; // a virtual thread dials candidate by name; its answer comes as dialled()
     private Flow up;
     private boolean terminated;
-    private boolean redialing; // between retry() and resume(): no endpoint, the client is not read
+    private boolean redialing; // between retry() and the next connect: no endpoint, the client is not read
     private byte[] replay; // the client's bytes so far, while they may have to be sent again; else null
     private int replayed; // bytes in replay
 
-    Connection(Server server, Listener listener, BackendPool pool, SocketChannel client) {
+    Connection(Server server, Listener listener, BackendPool pool, SocketChannel client, EventLoop loop) {
         this.server = server;
         this.listener = listener;
         this.pool = pool;
         this.client = client;
+        this.loop = loop;
         InetSocketAddress remote = remoteOf(client);
         this.clientName = remote == null ? "?" : remote.getAddress().getHostAddress() + ":" + remote.getPort();
         this.clientKey = remote == null ? 0 : BackendPool.clientKey(remote.getAddress().getAddress());
     }
 
-    @Override
-    public void run() {
+    /** On the loop's thread, which accepted the client: starts dialling. */
+    void open() {
         if (pool.route().retryEmpty()) replay = new byte[0]; // grows on the first read; see record()
-        if (!dial()) {
-            end.compareAndSet(null, Outcome.NO_ENDPOINT);
-            finish();
-            return;
-        }
         try {
             client.configureBlocking(false);
-            endpoint.configureBlocking(false);
-        } catch (IOException closed) { // closeFor() closed them while we dialled
+        } catch (IOException closed) {
             end.compareAndSet(null, Outcome.SHUTDOWN);
-            finish();
+            terminate();
             return;
         }
-        EventLoop next = server.nextLoop();
-        loop = next; // before the task: a closeFor() from now on goes through the loop
-        next.execute(this::forward);
+        dialNext();
     }
 
-    /** On the loop's thread: starts forwarding, unless the connection was closed in the meantime. */
-    private void forward() {
-        if (terminated) return;
+    /**
+     * Picks the next endpoint and starts its connect; goes on to the one after while connects fail at
+     * once. Each endpoint at most once, 1 + {@code retries} dials in all for the connection (a
+     * {@link #retry} goes on counting). Ends in {@link #connected}, a pending connect ({@link #ready}
+     * or {@link #timedOut}), a dial on a virtual thread ({@link #dialled}), or the refusal.
+     */
+    private void dialNext() {
+        var route = pool.route();
+        while (!closing && attempts <= route.retries()) {
+            int index = pool.choose(clientKey, tried);
+            if (index < 0) break;
+            attempts++;
+            candidate = pool.backend(index);
+            candidateIndex = index;
+            var at = candidate.endpoint();
+            SocketChannel channel = null;
+            try {
+                channel = server.dialer().start(at.host(), at.port());
+                if (channel == null) { // a name to resolve
+                    dialOffLoop(at.host(), at.port(), route.timeouts().connect());
+                    return;
+                }
+                if (channel.isConnected()) {
+                    connected(channel);
+                    return;
+                }
+                channel.register(loop.selector(), OP_CONNECT, this);
+            } catch (IOException e) {
+                if (channel != null) loop.close(channel);
+                failed(e);
+                continue;
+            }
+            connecting = channel;
+            Duration timeout = route.timeouts().connect();
+            if (!timeout.isZero()) deadline = loop.schedule(timeout.toNanos(), this::timedOut);
+            return;
+        }
         if (closing) {
             terminate();
             return;
         }
+        listener.refusals().refused(route.name(), clientName, reasons.isEmpty() ? Refusals.whyNone(pool) : reasons, System.nanoTime());
+        end.compareAndSet(null, Outcome.NO_ENDPOINT);
+        terminate();
+    }
+
+    /** The selector says the pending connect is over, one way or the other. Loop thread. */
+    @Override
+    public void ready(SelectionKey key, java.nio.ByteBuffer shared) {
+        SocketChannel channel = connecting;
         try {
-            up = Flow.register(this, loop, client, endpoint);
-        } catch (IOException closed) {
+            if (!channel.finishConnect()) return;
+        } catch (IOException e) {
+            endConnect();
+            loop.close(channel);
+            failed(e);
+            dialNext();
+            return;
+        }
+        endConnect();
+        connected(channel);
+    }
+
+    /** The loop's deadline for the pending connect ran out. */
+    private void timedOut() {
+        deadline = null;
+        SocketChannel channel = connecting;
+        connecting = null;
+        loop.close(channel);
+        failed(new SocketTimeoutException("connect timed out"));
+        dialNext();
+    }
+
+    private void endConnect() {
+        connecting = null;
+        if (deadline != null) {
+            deadline.cancel();
+            deadline = null;
+        }
+    }
+
+    /** The endpoint has a host name: resolving it may block, so a virtual thread dials, then back to the loop. */
+    private void dialOffLoop(String host, int port, Duration timeout) {
+        offLoop = true;
+        try {
+            server.dialOffLoop(() -> {
+                SocketChannel channel = null;
+                IOException failure = null;
+                try {
+                    channel = server.dialer().dial(host, port, timeout);
+                    channel.configureBlocking(false);
+                } catch (IOException | RuntimeException e) {
+                    closeQuietly(channel);
+                    channel = null;
+                    failure = e instanceof IOException io ? io : new IOException(e);
+                }
+                SocketChannel dialled = channel;
+                IOException failed = failure;
+                loop.execute(() -> dialled(dialled, failed));
+            });
+        } catch (RejectedExecutionException shuttingDown) {
+            offLoop = false;
             end.compareAndSet(null, Outcome.SHUTDOWN);
             terminate();
         }
     }
 
-    /**
-     * Picks endpoints and connects until one answers, each endpoint at most once, 1 + {@code retries}
-     * dials in all for the connection (a {@link #retry} goes on counting).
-     */
-    private boolean dial() {
-        var route = pool.route();
-        for (; attempts <= route.retries() && !closing; attempts++) {
-            int index = pool.choose(clientKey, tried);
-            if (index < 0) break;
-            Backend candidate = pool.backend(index);
-            try {
-                endpoint = server.dialer().dial(candidate.endpoint().host(), candidate.endpoint().port(), route.timeouts().connect());
-                // with replays, an endpoint is healthy once it answers: the stopping backend's
-                // listen queue accepts connects it will only reset
-                if (route.retryEmpty()) candidate.opened();
-                else candidate.connected();
-                backend = candidate;
-                backendIndex = index;
-                attempts++;
-                if (LOG.isLoggable(DEBUG)) {
-                    LOG.log(DEBUG, "{0}: {1} -> {2}", route.name(), clientName, candidate.address());
-                }
-                return true;
-            } catch (IOException e) {
-                candidate.released();
-                candidate.connectFailed(failure(e));
-                String reason = candidate.address() + " " + reason(e);
-                reasons = reasons.isEmpty() ? reason : reasons + ", " + reason;
-                LOG.log(DEBUG, "{0}: {1}: connect to {2} failed ({3}), trying the next endpoint",
-                        route.name(), clientName, candidate.address(), reason(e));
-                if (tried == null) tried = new BitSet(pool.size());
-                tried.set(index);
-            }
+    /** On the loop's thread: the virtual thread's dial ended with {@code channel}, or {@code failure}. */
+    private void dialled(SocketChannel channel, IOException failure) {
+        offLoop = false;
+        if (closing) { // closeFor() came meanwhile; terminate() gives the candidate back
+            closeQuietly(channel);
+            terminate();
+        } else if (failure != null) {
+            failed(failure);
+            dialNext();
+        } else {
+            connected(channel);
         }
-        listener.refusals().refused(route.name(), clientName, reasons.isEmpty() ? Refusals.whyNone(pool) : reasons, System.nanoTime());
-        return false;
+    }
+
+    /** The candidate's connect failed: passive health, the reason for the refusal line, not again. */
+    private void failed(IOException e) {
+        var route = pool.route();
+        Backend failedOne = candidate;
+        candidate = null;
+        failedOne.released();
+        failedOne.connectFailed(failure(e));
+        String reason = failedOne.address() + " " + reason(e);
+        reasons = reasons.isEmpty() ? reason : reasons + ", " + reason;
+        LOG.log(DEBUG, "{0}: {1}: connect to {2} failed ({3}), trying the next endpoint",
+                route.name(), clientName, failedOne.address(), reason(e));
+        if (tried == null) tried = new BitSet(pool.size());
+        tried.set(candidateIndex);
+    }
+
+    /** The candidate answered on {@code channel} (non-blocking): forward, or after a {@link #retry} forward again. */
+    private void connected(SocketChannel channel) {
+        var route = pool.route();
+        Backend connectedOne = candidate;
+        candidate = null;
+        // with replays, an endpoint is healthy once it answers: the stopping backend's
+        // listen queue accepts connects it will only reset
+        if (route.retryEmpty()) connectedOne.opened();
+        else connectedOne.connected();
+        backend = connectedOne;
+        backendIndex = candidateIndex;
+        endpoint = channel;
+        if (LOG.isLoggable(DEBUG)) {
+            LOG.log(DEBUG, "{0}: {1} -> {2}", route.name(), clientName, connectedOne.address());
+        }
+        if (up == null) {
+            try {
+                up = Flow.register(this, loop, client, endpoint);
+            } catch (IOException closed) {
+                end.compareAndSet(null, Outcome.SHUTDOWN);
+                terminate();
+            }
+            return;
+        }
+        redialing = false; // after a retry: the same client, the kept bytes first
+        try {
+            up = up.redirect(endpoint, java.nio.ByteBuffer.wrap(replay, 0, replayed));
+        } catch (IOException closed) {
+            end.compareAndSet(null, Outcome.ENDPOINT_RESET);
+            terminate();
+        }
+    }
+
+    @Override
+    public void failed() {
+        abort(Outcome.SHUTDOWN, null);
+    }
+
+    @Override
+    public void stop() {
+        closeFor(Outcome.SHUTDOWN);
     }
 
     private static ConnectFailure failure(IOException e) {
@@ -184,10 +319,10 @@ final class Connection implements Runnable {
      */
     boolean retry(Outcome why) {
         if (replay == null || terminated || closing || attempts > pool.route().retries()) return false;
-        Backend failed = backend;
-        failed.released();
-        failed.connectFailed(ConnectFailure.EMPTY);
-        String reason = failed.address() + " " + (why == Outcome.ENDPOINT_RESET ? "reset" : "closed") + " without answering";
+        Backend gone = backend;
+        gone.released();
+        gone.connectFailed(ConnectFailure.EMPTY);
+        String reason = gone.address() + " " + (why == Outcome.ENDPOINT_RESET ? "reset" : "closed") + " without answering";
         reasons = reasons.isEmpty() ? reason : reasons + ", " + reason;
         if (tried == null) tried = new BitSet(pool.size());
         tried.set(backendIndex);
@@ -198,44 +333,8 @@ final class Connection implements Runnable {
         loop.close(endpoint);
         endpoint = null;
         backend = null;
-        try {
-            server.dialAgain(this::redial);
-        } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
-            redialing = false;
-            end.compareAndSet(null, Outcome.SHUTDOWN);
-            terminate();
-        }
+        dialNext();
         return true;
-    }
-
-    /** On a virtual thread of the server's: dials the next endpoint, then back to the loop. */
-    private void redial() {
-        boolean dialled = dial();
-        if (dialled) {
-            try {
-                endpoint.configureBlocking(false);
-            } catch (IOException closed) {
-                dialled = false;
-            }
-        }
-        boolean ok = dialled;
-        loop.execute(() -> resume(ok));
-    }
-
-    /** On the loop's thread: forwards again, to the new endpoint, starting with the kept bytes. */
-    private void resume(boolean dialled) {
-        redialing = false;
-        if (!dialled) end.compareAndSet(null, Outcome.NO_ENDPOINT);
-        if (!dialled || closing || terminated) {
-            terminate();
-            return;
-        }
-        try {
-            up = up.redirect(endpoint, java.nio.ByteBuffer.wrap(replay, 0, replayed));
-        } catch (IOException closed) {
-            end.compareAndSet(null, Outcome.ENDPOINT_RESET);
-            terminate();
-        }
     }
 
     /**
@@ -299,30 +398,35 @@ final class Connection implements Runnable {
 
     /**
      * Closes the connection from any thread (idle timeout, end of the shutdown grace period, an
-     * endpoint gone down). Once it is on a loop, the loop does it; while it still dials, closing the
-     * client is enough: the dial stops at the next attempt, and {@link #forward} sees {@code closing}.
+     * endpoint gone down): the loop does it, whatever stage the connection is at.
      */
     void closeFor(Outcome why) {
         end.compareAndSet(null, why);
         closing = true;
-        EventLoop on = loop;
-        if (on != null) on.execute(this::terminate);
-        else closeSockets();
+        loop.execute(this::terminate);
     }
 
     /**
-     * The end, exactly once, on the loop's thread: closes both sockets (the loop cancels their keys
-     * and closes them after its next select), gives back pending buffers, finishes.
+     * The end, exactly once, on the loop's thread: stops a pending connect (the endpoint being dialled
+     * is no longer counted active), closes both sockets (the loop cancels their keys and closes them
+     * after its next select), gives back pending buffers, finishes. While a virtual thread dials by name, only closes the client: {@link #dialled} ends it.
      */
     void terminate() {
         if (terminated) return;
-        if (redialing) { // the dial under way ends at its next attempt; resume() terminates
-            closing = true;
+        closing = true;
+        if (offLoop) {
             loop.close(client);
             return;
         }
         terminated = true;
-        closing = true;
+        if (connecting != null) {
+            loop.close(connecting);
+            endConnect();
+        }
+        if (candidate != null) { // picked, not connected: no longer counted active on it
+            candidate.released();
+            candidate = null;
+        }
         closeSockets();
         if (up != null) {
             up.release();
@@ -331,16 +435,10 @@ final class Connection implements Runnable {
         finish();
     }
 
-    /** On the loop's thread the loop closes them (see {@link EventLoop#close}); elsewhere, at once. */
+    /** See {@link EventLoop#close}. */
     private void closeSockets() {
-        EventLoop on = loop;
-        if (on == null) { // not on a loop yet: no selector holds the sockets
-            closeQuietly(client);
-            closeQuietly(endpoint);
-        } else {
-            on.close(client);
-            on.close(endpoint);
-        }
+        loop.close(client);
+        loop.close(endpoint);
     }
 
     private static void closeQuietly(SocketChannel channel) {
@@ -352,10 +450,8 @@ final class Connection implements Runnable {
         }
     }
 
-    /** Runs once: on the dialling thread when no endpoint was connected, else on the loop's. */
+    /** Runs once, from {@link #terminate}. */
     private void finish() {
-        closing = true;
-        closeSockets();
         long bytesUp = up == null ? 0 : up.bytes();
         long bytesDown = up == null ? 0 : up.reverse().bytes();
         if (backend != null) backend.released();

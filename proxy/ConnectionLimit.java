@@ -23,6 +23,11 @@ final class ConnectionLimit {
         permits.acquire();
     }
 
+    /** A permit if one is free now, without waiting. */
+    boolean tryAcquire() {
+        return permits.tryAcquire();
+    }
+
     void release() {
         permits.release();
     }

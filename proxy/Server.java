@@ -20,7 +20,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
 import java.util.stream.Collectors;
@@ -29,10 +28,11 @@ import pool.BackendPool;
 import pool.Ticker;
 
 /**
- * The running balancer: a listener per route, a virtual thread per connection while it dials,
- * forwarding event loops ({@link EventLoop}, each on a virtual thread, one per carrier by default),
- * a virtual thread per actively checked endpoint, and one platform thread that closes idle
- * connections.
+ * The running balancer: a listener per route, and event loops ({@link EventLoop}, each on a
+ * platform thread, one per two cores by default) that accept on every listener, dial each client's
+ * endpoint and forward (see {@link Listener}, {@link Connection}); a virtual thread per dial of an
+ * endpoint given by host name, a virtual thread per actively checked endpoint, and one platform
+ * thread that closes idle connections.
  *
  * <p>Lifecycle: {@link #start()} binds every listener or none, then starts the health checks;
  * {@link #shutdown(Duration)} stops in two phases (stop accepting and checking, let open
@@ -45,12 +45,11 @@ public final class Server implements AutoCloseable {
      * large, so a bulk flow moves more per system call. */
     static final int LARGE_BUFFER = Integer.getInteger("featherlb.largeBuffer", 64 * 1024);
     /**
-     * Forwarding loops: by default one per two carrier threads of the virtual-thread scheduler (at
-     * least one). Measured on 2 cores shared with the load generator and the backend, one loop did
+     * Forwarding loops (platform threads): by default one per two carrier threads of the
+     * virtual-thread scheduler, so one per two cores (at least one). Measured on 2 cores shared with the load generator and the backend, one loop did
      * at least as well as two in two runs (keep-alive 1.00× and 0.97× HAProxy against 0.87× and 0.96×;
      * CPU per request 1.05× and 1.05× against 1.23× and 1.09×; 4.2 against 4.5 system calls per
      * request): a loop with more ready connections per {@code select} parks and wakes less often.
-     * The other carriers dial, accept and check health.
      */
     static final int LOOPS = Integer.getInteger("featherlb.loops", Math.max(1,
             Integer.getInteger("jdk.virtualThreadScheduler.parallelism", Runtime.getRuntime().availableProcessors()) / 2));
@@ -61,9 +60,8 @@ public final class Server implements AutoCloseable {
     private final Ticker ticker;
     private final BufferPool buffers = new BufferPool(LARGE_BUFFER, 64);
     private final ExecutorService threads = Executors.newThreadPerTaskExecutor(
-            Thread.ofVirtual().name("featherlb-conn-", 0).factory());
+            Thread.ofVirtual().name("featherlb-dial-", 0).factory());
     private final List<EventLoop> loops = new ArrayList<>(); // started by start(), ended by shutdown()
-    private final AtomicInteger nextLoop = new AtomicInteger();
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final RandomGenerator random = RandomGenerator.getDefault();
     private volatile List<Listener> listeners = List.of(); // replaced whole by apply(), under this
@@ -171,7 +169,7 @@ public final class Server implements AutoCloseable {
         config = next;
         List<String> changes = new ArrayList<>();
         for (Listener listener : opened) {
-            listener.start();
+            listener.start(loops);
             Route route = listener.pool().route();
             LOG.log(INFO, "route {0}: listening on {1}, {2} over {3}", route.name(), address(listener.address()),
                     route.strategy().configName(), route.endpoints().stream()
@@ -255,28 +253,18 @@ public final class Server implements AutoCloseable {
         return buffers;
     }
 
+    /** A loop accepted {@code connection} for a listener: counted open until it ends ({@link #ended}). */
     void serve(Connection connection) {
         connections.add(connection);
-        try {
-            threads.execute(connection);
-        } catch (RuntimeException e) {
-            connections.remove(connection);
-            throw e;
-        }
     }
 
-    /** Runs a connection's second (or later) dial, after an empty response, as its first: on a virtual thread the shutdown waits for. */
-    void dialAgain(Runnable redial) {
-        threads.execute(redial);
-    }
-
-    /** The loop a newly dialled connection goes to: round-robin, so each gets an equal share. */
-    EventLoop nextLoop() {
-        return loops.get(Math.floorMod(nextLoop.getAndIncrement(), loops.size()));
+    /** Runs a dial that may block (a host name to resolve) on a virtual thread, which the shutdown waits for. */
+    void dialOffLoop(Runnable dial) {
+        threads.execute(dial);
     }
 
     /** {@code on_down: close}: closes the connections open to {@code backend}, which just went down.
-     * Runs on the thread that saw it go down (a check thread or a connection's). */
+     * Runs on the thread that saw it go down (a check thread or a connection's loop). */
     private void wentDown(Backend backend) {
         int closed = 0;
         for (Connection connection : connections) {
@@ -344,7 +332,7 @@ public final class Server implements AutoCloseable {
             LOG.log(WARNING, "grace period of {0} over: closed {1} connection(s) still open", Durations.format(grace), closed);
         }
         reaper.interrupt();
-        threads.close(); // waits for the connections still dialling; after it, none is handed to a loop
+        threads.close(); // waits for dials by name, which hand their answer to a loop still running
         synchronized (this) {
             loops.forEach(EventLoop::stop); // each runs the closes queued above first
         }

@@ -6,6 +6,7 @@ import static java.util.concurrent.TimeUnit.NANOSECONDS;
 
 import java.io.IOException;
 import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.net.StandardSocketOptions;
@@ -33,6 +34,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>A connect that is still pending after the first look waits in the JDK's poller (a blocking
  * {@code finishConnect}), and a deadline closes the channel when {@code timeout} runs out, which ends
  * the wait.
+ *
+ * <p>{@link #start}, the forwarding loops' way, does the same first look for an endpoint given as an
+ * IP address, and leaves a pending connect to the loop's selector; a host name needs
+ * {@code getaddrinfo}, which blocks, so for a name it returns null and the connection {@link #dial}s
+ * on a virtual thread.
  */
 final class TcpDialer implements Dialer {
     @Override
@@ -52,6 +58,37 @@ final class TcpDialer implements Dialer {
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
+        }
+    }
+
+    @Override
+    public SocketChannel start(String host, int port) throws IOException {
+        InetAddress literal = literal(host);
+        if (literal == null) return null;
+        SocketChannel channel = SocketChannel.open(literal instanceof Inet4Address ? INET : INET6);
+        try {
+            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            channel.configureBlocking(false);
+            if (!channel.connect(new InetSocketAddress(literal, port))) channel.finishConnect();
+            return channel;
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    /** The address {@code host} spells, or null for a name; never a lookup. */
+    static InetAddress literal(String host) {
+        if (host.indexOf(':') < 0) { // IPv4 is digits and dots; a name has a letter (IPv6 a colon)
+            for (int i = 0; i < host.length(); i++) {
+                char c = host.charAt(i);
+                if (c != '.' && (c < '0' || c > '9')) return null;
+            }
+        }
+        try {
+            return InetAddress.ofLiteral(host);
+        } catch (IllegalArgumentException notALiteral) {
+            return null;
         }
     }
 

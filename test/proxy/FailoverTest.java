@@ -7,14 +7,17 @@ import static proxy.TestServers.connect;
 
 import algorithms.Strategy;
 import config.Endpoint;
+import config.Timeouts;
 import java.io.IOException;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import pool.ConnectFailure;
 
 /** What happens when endpoints refuse, do not resolve, or are backups. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
@@ -47,6 +50,23 @@ class FailoverTest {
              var server = TestServers.start(TestServers.route(Strategy.ROUNDROBIN,
                      List.of(new Endpoint("no-such-host.invalid", 80, 1, false), alive.endpoint(1))))) {
             for (int i = 0; i < 4; i++) assertEquals("x", roundTrip(server, "x"));
+        }
+    }
+
+    /** The event loop enforces the connect timeout: the hanging endpoint is given up on, the next one serves. */
+    @Test
+    void aConnectThatHangsTimesOutAndTheNextEndpointServes() throws Exception {
+        Timeouts quick = new Timeouts(Duration.ofMillis(300), Duration.ofMinutes(1));
+        try (var hanging = new TestServers.Hanging(); var backup = new TestServers.Backend(ECHO);
+             var server = TestServers.start(TestServers.route(Strategy.ROUNDROBIN, List.of(
+                     new Endpoint("127.0.0.1", hanging.port(), 1, false),
+                     new Endpoint("127.0.0.1", backup.port(), 1, true)), quick, 0))) {
+            long start = System.nanoTime();
+            assertEquals("slow", roundTrip(server, "slow"));
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(millis >= 250 && millis < 3000, "after about the connect timeout: " + millis + " ms");
+            assertEquals(1, server.pools().getFirst().backend(0).connectFailures(ConnectFailure.TIMEOUT));
+            assertEquals(0, server.pools().getFirst().backend(0).active());
         }
     }
 

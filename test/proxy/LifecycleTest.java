@@ -1,21 +1,27 @@
 package proxy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static proxy.TestServers.ECHO;
 import static proxy.TestServers.connect;
 
 import algorithms.Strategy;
+import config.Config;
+import config.Endpoint;
 import config.Timeouts;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -104,6 +110,57 @@ class LifecycleTest {
                 assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(300));
                 assertEquals(-1, open.getInputStream().read());
             }
+        }
+    }
+
+    /** A connection whose connect is still pending on its loop is closed by the shutdown, and ends exactly once. */
+    @Test
+    void aConnectionStillConnectingIsClosedByTheShutdownAndEndsOnce() throws Exception {
+        var records = new LinkedBlockingQueue<ConnectionRecord>();
+        Timeouts patient = new Timeouts(Duration.ofSeconds(20), Duration.ofMinutes(1));
+        try (var hanging = new TestServers.Hanging()) {
+            var route = TestServers.route(Strategy.ROUNDROBIN, List.of(new Endpoint("127.0.0.1", hanging.port(), 1, false)), patient, 0);
+            Server server = new Server(new Config(Path.of("t.yaml"), List.of(route), Duration.ofSeconds(1)), Dialer.TCP, records::add);
+            server.start();
+            try (Socket client = connect(server)) {
+                ForwardingTest.waitFor(() -> server.pools().getFirst().backend(0).active() == 1);
+                assertEquals(1, server.shutdown(Duration.ofMillis(100)));
+                assertEquals(-1, client.getInputStream().read());
+            }
+            assertEquals(Outcome.SHUTDOWN, records.poll(5, TimeUnit.SECONDS).outcome());
+            assertNull(records.poll(300, TimeUnit.MILLISECONDS), "one record: finished once");
+            assertEquals(0, server.pools().getFirst().backend(0).active());
+            assertEquals(0, server.activeConnections());
+        }
+    }
+
+    /** The same while a virtual thread dials a host name: the shutdown waits for that dial, then it ends once. */
+    @Test
+    void aConnectionDiallingAHostNameIsClosedByTheShutdownAndEndsOnce() throws Exception {
+        var records = new LinkedBlockingQueue<ConnectionRecord>();
+        var dialling = new CountDownLatch(1);
+        Dialer slowDns = (host, port, timeout) -> {
+            dialling.countDown();
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                throw new java.io.InterruptedIOException();
+            }
+            return Dialer.TCP.dial("127.0.0.1", port, timeout);
+        };
+        try (var backend = new TestServers.Backend(ECHO)) {
+            var route = TestServers.route(Strategy.ROUNDROBIN, List.of(new Endpoint("web", backend.port(), 1, false)));
+            Server server = new Server(new Config(Path.of("t.yaml"), List.of(route), Duration.ofSeconds(1)), slowDns, records::add);
+            server.start();
+            try (Socket client = connect(server)) {
+                assertTrue(dialling.await(5, TimeUnit.SECONDS));
+                assertEquals(1, server.shutdown(Duration.ZERO));
+                assertEquals(-1, client.getInputStream().read());
+            }
+            assertEquals(Outcome.SHUTDOWN, records.poll(5, TimeUnit.SECONDS).outcome());
+            assertNull(records.poll(300, TimeUnit.MILLISECONDS), "one record: finished once");
+            assertEquals(0, server.pools().getFirst().backend(0).active());
+            assertEquals(0, server.activeConnections());
         }
     }
 }

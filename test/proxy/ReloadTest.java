@@ -173,4 +173,42 @@ class ReloadTest {
             server.close();
         }
     }
+
+    /** A reload that raises max_connections lets the client waiting in the backlog in at once. */
+    @Test
+    void raisingMaxConnectionsLetsAWaitingClientIn() throws Exception {
+        try (var backend = new TestServers.Backend(TestServers.ECHO)) {
+            int port = freePort();
+            Route limited = new Route("web", "127.0.0.1", port, Strategy.ROUNDROBIN, List.of(backend.endpoint(1)), Timeouts.DEFAULTS, 1, Route.DEFAULT_RETRIES);
+            Route wider = new Route("web", "127.0.0.1", port, Strategy.ROUNDROBIN, List.of(backend.endpoint(1)), Timeouts.DEFAULTS, 2, Route.DEFAULT_RETRIES);
+            try (Server server = new Server(config(limited))) {
+                server.start();
+                try (Socket first = TestServers.connect(server); Socket second = TestServers.connect(server)) {
+                    first.getOutputStream().write('1');
+                    assertEquals('1', first.getInputStream().read());
+                    second.getOutputStream().write('2');
+                    Thread.sleep(200);
+                    assertEquals(1, backend.accepted.get(), "the second client waits in the backlog");
+                    server.reload(config(wider));
+                    assertEquals('2', second.getInputStream().read(), "served once the limit allows it, with the first still open");
+                }
+            }
+        }
+    }
+
+    /** A route moved away frees its port by the time the reload returns: it can be bound again at once. */
+    @Test
+    void aRemovedListenersPortIsFreeWhenTheReloadReturns() throws Exception {
+        try (var backend = new TestServers.Backend(TestServers.ECHO)) {
+            int before = freePort();
+            int after = freePort();
+            try (Server server = new Server(config(route("web", before, Strategy.ROUNDROBIN, backend.endpoint(1))))) {
+                server.start();
+                server.reload(config(route("web", after, Strategy.ROUNDROBIN, backend.endpoint(1))));
+                try (ServerSocket again = new ServerSocket(before, 1, InetAddress.getLoopbackAddress())) {
+                    assertEquals(before, again.getLocalPort());
+                }
+            }
+        }
+    }
 }

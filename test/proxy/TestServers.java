@@ -13,6 +13,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -80,6 +81,37 @@ final class TestServers {
         public void close() throws IOException {
             server.close();
             threads.shutdownNow();
+        }
+    }
+
+    /**
+     * A loopback port whose connects hang: a listener that never accepts, its backlog full, so
+     * Linux drops further SYNs and a connect stays pending until its timeout.
+     */
+    static final class Hanging implements AutoCloseable {
+        private final ServerSocket listener;
+        private final List<SocketChannel> filling = new ArrayList<>();
+
+        Hanging() throws IOException, InterruptedException {
+            listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+            var address = new InetSocketAddress(InetAddress.getLoopbackAddress(), listener.getLocalPort());
+            for (int i = 0; i < 8; i++) { // more than the backlog holds; the rest stay pending
+                SocketChannel c = SocketChannel.open();
+                c.configureBlocking(false);
+                c.connect(address);
+                filling.add(c);
+            }
+            Thread.sleep(100);
+        }
+
+        int port() {
+            return listener.getLocalPort();
+        }
+
+        @Override
+        public void close() throws IOException {
+            for (SocketChannel c : filling) c.close();
+            listener.close();
         }
     }
 
