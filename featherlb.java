@@ -34,6 +34,7 @@
 //RUNTIME_OPTIONS -XX:+UseSerialGC -Xmn8m -XX:+UseCompactObjectHeaders -XX:TrimNativeHeapInterval=1000
 //CDS
 
+import static java.lang.System.Logger.Level.ERROR;
 import static java.lang.System.Logger.Level.INFO;
 
 import accesslog.AccessLogWriter;
@@ -113,7 +114,7 @@ import reload.Reloader;
             "an invalid file is logged and the running config kept; open connections",
             "are never cut by a reload.",
             "",
-            "Exit codes: 0 ok, 1 cannot start (e.g. port in use), 2 bad config or command line."})
+            "Exit codes: 0 ok, 1 cannot start (e.g. port in use) or an event loop failed,", "2 bad config or command line."})
 public final class featherlb implements Callable<Integer> {
     private static final System.Logger LOG = System.getLogger("featherlb");
 
@@ -230,12 +231,23 @@ public final class featherlb implements Callable<Integer> {
             return 1;
         }
         if (watcher != null) watcher.start(() -> reloader.reload("file changed"));
+        AtomicBoolean failed = new AtomicBoolean();
+        server.failure().thenAccept(cause -> {
+            // a loop that broke no longer forwards or accepts: better a restart by the supervisor
+            // (systemd, docker's restart policy) than a process that half works
+            failed.set(true);
+            LOG.log(ERROR, "an event loop failed ({0}): stopping now, exit status 1", cause.toString());
+            Thread.ofPlatform().name("featherlb-shutdown").start(() -> {
+                server.shutdown(Duration.ZERO);
+                stopped.countDown();
+            });
+        });
         stopped.await();
         // the admin server stays up while connections drain, so the drain can be watched
         if (admin != null) admin.close();
         accessLog.close(); // last: every connection has ended and been queued
         LOG.log(INFO, "stopped");
-        return 0;
+        return failed.get() ? 1 : 0;
     }
 
     /** Converts {@code --grace} with the config's duration syntax, so a typo is a usage error (exit 2). */

@@ -1,5 +1,6 @@
 package proxy;
 
+import static java.lang.System.Logger.Level.ERROR;
 import static java.lang.System.Logger.Level.WARNING;
 
 import java.io.IOException;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.PriorityQueue;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Consumer;
 
 /**
  * An event loop: one {@link Selector}, on its own platform thread, that accepts clients on every
@@ -84,7 +86,11 @@ final class EventLoop implements Runnable {
         }
     }
 
-    EventLoop(String name) throws IOException {
+    private final Consumer<Throwable> failed;
+
+    /** @param failed told, on the loop's thread, when the loop itself fails and ends (not when it is stopped) */
+    EventLoop(String name, Consumer<Throwable> failed) throws IOException {
+        this.failed = failed;
         this.selector = Selector.open();
         this.thread = Thread.ofPlatform().daemon().name(name).unstarted(this); // daemon, as the virtual thread it was
     }
@@ -125,11 +131,15 @@ final class EventLoop implements Runnable {
                 runTasks();
             }
         } catch (IOException | RuntimeException e) {
-            LOG.log(WARNING, "{0} failed, closing its {1} connection(s): {2}", thread.getName(), selector.keys().size() / 2, e.toString());
+            // the selector itself broke: this loop's connections and its share of accepting are gone
+            failed.accept(e);
+            LOG.log(ERROR, "{0} failed: {1}", thread.getName(), e.toString());
         } finally {
             runTasks(); // everything given before stop()
-            for (SelectionKey key : selector.keys()) {
-                if (key.isValid()) ((Handler) key.attachment()).stop();
+            if (selector.isOpen()) { // a closed one (the failure above) has no keys left to ask for
+                for (SelectionKey key : selector.keys()) {
+                    if (key.isValid()) ((Handler) key.attachment()).stop();
+                }
             }
             runTasks();
             try {

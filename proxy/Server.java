@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -62,6 +63,7 @@ public final class Server implements AutoCloseable {
     private final ExecutorService threads = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("featherlb-dial-", 0).factory());
     private final List<EventLoop> loops = new ArrayList<>(); // started by start(), ended by shutdown()
+    private final CompletableFuture<Throwable> failure = new CompletableFuture<>();
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final RandomGenerator random = RandomGenerator.getDefault();
     private volatile List<Listener> listeners = List.of(); // replaced whole by apply(), under this
@@ -95,11 +97,25 @@ public final class Server implements AutoCloseable {
         this(config, Dialer.TCP);
     }
 
+    /**
+     * Completes with the cause when an event loop fails (its selector broke: a bug, or the OS
+     * refusing epoll). The loop's connections are closed and it no longer accepts, so the process
+     * should stop and let its supervisor start it again, as HAProxy exits on a fatal error.
+     */
+    public CompletableFuture<Throwable> failure() {
+        return failure;
+    }
+
+    /** The running loops, for tests. */
+    List<EventLoop> loops() {
+        return List.copyOf(loops);
+    }
+
     /** Binds every route's listener and starts accepting; if one cannot bind, none is left open. */
     public synchronized void start() throws IOException {
         if (stopping) return; // a SIGTERM during start-up: nothing to start
         for (int i = 0; i < Math.max(1, LOOPS); i++) {
-            EventLoop loop = new EventLoop("featherlb-loop-" + i);
+            EventLoop loop = new EventLoop("featherlb-loop-" + i, failure::complete);
             loops.add(loop);
             loop.start();
         }

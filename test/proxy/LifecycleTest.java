@@ -163,4 +163,25 @@ class LifecycleTest {
             assertEquals(0, server.activeConnections());
         }
     }
+
+    /**
+     * A loop whose selector breaks cannot forward or accept any more: the server says so, so that
+     * featherlb.java stops with status 1 rather than half working. Closing the selector from outside
+     * is the nearest a test gets to epoll failing.
+     */
+    @Test
+    void aLoopWhoseSelectorBreaksIsReportedAsAFailure() throws Exception {
+        try (var backend = new TestServers.Backend(ECHO);
+             var server = TestServers.start(TestServers.route(Strategy.ROUNDROBIN, List.of(backend.endpoint(1))))) {
+            try (Socket client = connect(server)) { // it serves before
+                client.getOutputStream().write('x');
+                client.shutdownOutput();
+                assertEquals('x', client.getInputStream().read());
+            }
+            assertTrue(!server.failure().isDone());
+            server.loops().getFirst().selector().close();
+            Throwable cause = server.failure().get(10, TimeUnit.SECONDS);
+            assertTrue(cause instanceof java.nio.channels.ClosedSelectorException, cause.toString());
+        }
+    }
 }
