@@ -15,6 +15,7 @@ import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -61,10 +62,20 @@ final class TcpDialer implements Dialer {
         }
     }
 
+    /**
+     * Endpoint addresses already parsed, by their text: a connection then shares the endpoint's
+     * InetAddress instead of holding a copy while it lives. As many as the configs ever named.
+     */
+    private final ConcurrentHashMap<String, InetAddress> literals = new ConcurrentHashMap<>();
+
     @Override
     public SocketChannel start(String host, int port) throws IOException {
-        InetAddress literal = literal(host);
-        if (literal == null) return null;
+        InetAddress literal = literals.get(host);
+        if (literal == null) {
+            literal = literal(host);
+            if (literal == null) return null;
+            literals.putIfAbsent(host, literal);
+        }
         SocketChannel channel = SocketChannel.open(literal instanceof Inet4Address ? INET : INET6);
         try {
             channel.setOption(StandardSocketOptions.TCP_NODELAY, true);

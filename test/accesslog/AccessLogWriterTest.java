@@ -8,6 +8,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.Writer;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,9 +30,9 @@ import proxy.Outcome;
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class AccessLogWriterTest {
     private static final ConnectionRecord RECORD = new ConnectionRecord(Instant.parse("2026-11-26T15:13:21Z"), "web",
-            "127.0.0.1:51234", "10.0.0.1:8081", 1234, 777, Duration.ofNanos(12_345_678), Outcome.CLIENT_CLOSED);
+            new InetSocketAddress(InetAddress.ofLiteral("127.0.0.1"), 51234), "10.0.0.1:8081", 1234, 777, Duration.ofNanos(12_345_678), Outcome.CLIENT_CLOSED);
     private static final ConnectionRecord REFUSED = new ConnectionRecord(Instant.parse("2026-11-26T15:13:21.5Z"), "my route",
-            "[::1]:40000", null, 0, 0, Duration.ofNanos(900_000), Outcome.NO_ENDPOINT);
+            new InetSocketAddress(InetAddress.ofLiteral("::1"), 40000), null, 0, 0, Duration.ofNanos(900_000), Outcome.NO_ENDPOINT);
 
     private static String line(LineFormat format, ConnectionRecord record) {
         StringBuilder out = new StringBuilder();

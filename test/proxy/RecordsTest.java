@@ -32,13 +32,16 @@ class RecordsTest {
             var route = TestServers.route(Strategy.ROUNDROBIN, List.of(backend.endpoint(1)));
             var server = new Server(new Config(Path.of("t.yaml"), List.of(route), Duration.ofSeconds(1)), Dialer.TCP, records::add);
             server.start();
+            String clientText;
             try (Socket client = TestServers.connect(server)) {
+                clientText = "127.0.0.1:" + client.getLocalPort();
                 client.getOutputStream().write(new byte[1234]);
                 client.shutdownOutput();
                 assertEquals(777, client.getInputStream().readAllBytes().length);
             }
             ConnectionRecord record = records.poll(5, TimeUnit.SECONDS);
             assertEquals("test", record.route());
+            assertEquals(clientText, record.client());
             assertEquals(backend.endpoint(1).address(), record.endpoint());
             assertEquals(1234, record.bytesUp());
             assertEquals(777, record.bytesDown());
