@@ -18,6 +18,7 @@
 //SOURCES health/Connector.java health/HealthChecker.java health/HttpProbe.java health/Probe.java health/Reply.java
 //SOURCES health/SendExpectProbe.java
 //SOURCES json/Json.java json/JsonException.java
+//SOURCES memory/HeapTrimmer.java
 //SOURCES metrics/Metrics.java
 //SOURCES pool/Backend.java pool/BackendPool.java pool/ConnectFailure.java pool/HealthState.java pool/Ticker.java
 //SOURCES process/Signals.java
@@ -31,7 +32,7 @@
 // is mostly its parked connections, so a small eden and smaller objects keep idle memory down.
 // TrimNativeHeapInterval: glibc keeps what the JIT's arenas and bursts of connections freed (10+ MiB
 // after warm-up); a malloc_trim each second gives it back for 0.2-1.5 ms of CPU
-//RUNTIME_OPTIONS -XX:+UseSerialGC -Xmn8m -XX:+UseCompactObjectHeaders -XX:TrimNativeHeapInterval=1000
+//RUNTIME_OPTIONS -XX:+UseSerialGC -Xms16m -XX:-ShrinkHeapInSteps -Xmn8m -XX:+UseCompactObjectHeaders -XX:TrimNativeHeapInterval=1000
 //CDS
 
 import static java.lang.System.Logger.Level.ERROR;
@@ -59,6 +60,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.LogManager;
+import memory.HeapTrimmer;
 import metrics.Metrics;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -231,6 +233,7 @@ public final class featherlb implements Callable<Integer> {
             return 1;
         }
         if (watcher != null) watcher.start(() -> reloader.reload("file changed"));
+        HeapTrimmer heapTrimmer = HeapTrimmer.start();
         AtomicBoolean failed = new AtomicBoolean();
         server.failure().thenAccept(cause -> {
             // a loop that broke no longer forwards or accepts: better a restart by the supervisor
@@ -243,6 +246,7 @@ public final class featherlb implements Callable<Integer> {
             });
         });
         stopped.await();
+        heapTrimmer.close();
         // the admin server stays up while connections drain, so the drain can be watched
         if (admin != null) admin.close();
         accessLog.close(); // last: every connection has ended and been queued
