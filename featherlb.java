@@ -233,7 +233,7 @@ public final class featherlb implements Callable<Integer> {
             return 1;
         }
         if (watcher != null) watcher.start(() -> reloader.reload("file changed"));
-        HeapTrimmer heapTrimmer = HeapTrimmer.start();
+        HeapTrimmer heapTrimmer = HeapTrimmer.start(server::activeConnections);
         AtomicBoolean failed = new AtomicBoolean();
         server.failure().thenAccept(cause -> {
             // a loop that broke no longer forwards or accepts: better a restart by the supervisor

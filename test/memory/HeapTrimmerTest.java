@@ -34,8 +34,9 @@ class HeapTrimmerTest {
     }
 
     private long now;
+    private long open;
     private final FakeHeap heap = new FakeHeap();
-    private final HeapTrimmer trimmer = new HeapTrimmer(heap, 16 * MIB, Duration.ofSeconds(10), () -> now);
+    private final HeapTrimmer trimmer = new HeapTrimmer(heap, () -> open, 16 * MIB, Duration.ofSeconds(10), () -> now);
 
     @Test
     void belowTheFloorNothingIsCollected() {
@@ -84,8 +85,54 @@ class HeapTrimmerTest {
     }
 
     @Test
+    void whenMostConnectionsHaveEndedTheirGarbageGoesWithoutWaitingForADoubling() {
+        heap.used = heap.live = heap.liveNow = 30 * MIB; // 20,000 open connections
+        open = 20_000;
+        trimmer.check();
+        heap.used = 50 * MIB; // 20 MiB more: not yet as much again as 30
+        open = 10_001; // not yet half
+        assertFalse(trimmer.check());
+        open = 10_000;
+        heap.liveNow = 15 * MIB;
+        assertTrue(trimmer.check());
+        assertEquals(15 * MIB, heap.live);
+    }
+
+    @Test
+    void aFewEndedConnectionsAreNoBurst() {
+        heap.used = heap.live = heap.liveNow = 30 * MIB;
+        open = 1_500;
+        trimmer.check();
+        heap.used = 50 * MIB; // 20 MiB more: not yet as much again as 30
+        open = 600; // fewer than half, but only 900 ended
+        assertFalse(trimmer.check());
+        open = 400;
+        assertTrue(trimmer.check());
+    }
+
+    @Test
+    void aBurstsEndStillWaitsForTheFloorAndTheInterval() {
+        open = 5_000;
+        heap.used = 10 * MIB;
+        trimmer.check();
+        open = 0;
+        assertFalse(trimmer.check()); // 10 MiB of garbage is under the floor
+        heap.used = 20 * MIB;
+        heap.liveNow = MIB;
+        assertTrue(trimmer.check());
+        open = 5_000;
+        trimmer.check();
+        open = 0;
+        heap.used = 30 * MIB;
+        now += Duration.ofSeconds(5).toNanos();
+        assertFalse(trimmer.check());
+        now += Duration.ofSeconds(5).toNanos();
+        assertTrue(trimmer.check());
+    }
+
+    @Test
     void theJvmsOwnTrimmerStartsAndEnds() throws InterruptedException {
         // the test JVM's collector may not be the serial one; either way start and close must work
-        HeapTrimmer.start().close();
+        HeapTrimmer.start(() -> 0).close();
     }
 }
