@@ -27,9 +27,16 @@ public interface Candidates {
     /** Connections open to endpoint {@code i} right now, counting ones just picked. */
     int active(int i);
 
-    /** Whether endpoint {@code i} may be picked now: available and with a positive weight. Every
-     * algorithm applies this one rule, so it is written once here. */
+    /** The weight endpoint {@code i} may be picked with now: its weight when it is available,
+     * else 0 (never pick). Every algorithm applies this one rule, so it is written once here; and
+     * in one call, so that a pick computes a weight that takes computing (slow start) once per
+     * endpoint, not once to see whether it is positive and again to use it. */
+    default int eligibleWeight(int i) {
+        return available(i) ? Math.max(0, weight(i)) : 0;
+    }
+
+    /** Whether endpoint {@code i} may be picked now: available and with a positive weight. */
     default boolean eligible(int i) {
-        return available(i) && weight(i) > 0;
+        return eligibleWeight(i) > 0;
     }
 }

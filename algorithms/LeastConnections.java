@@ -24,8 +24,9 @@ public final class LeastConnections implements Algorithm {
         int best = -1;
         long bestActive = 0, bestWeight = 1;
         for (int k = 0, i = start; k < n; k++, i = i + 1 == n ? 0 : i + 1) {
-            if (!candidates.eligible(i)) continue;
-            long active = candidates.active(i), weight = candidates.weight(i);
+            long weight = candidates.eligibleWeight(i);
+            if (weight == 0) continue;
+            long active = candidates.active(i);
             if (best < 0 || active * bestWeight < bestActive * weight) {
                 best = i;
                 bestActive = active;

@@ -58,7 +58,7 @@ public final class Maglev implements Algorithm {
             int n = candidates.size();
             if (weights == null || weights.length != n) return false;
             for (int i = 0; i < n; i++) {
-                if (weights[i] != (candidates.eligible(i) ? candidates.weight(i) : 0)) return false;
+                if (weights[i] != candidates.eligibleWeight(i)) return false;
             }
             return true;
         }
@@ -107,7 +107,7 @@ public final class Maglev implements Algorithm {
         int m = table.length;
         int k = 0, gcd = 0;
         for (int i = 0; i < n; i++) {
-            builtWeights[i] = candidates.eligible(i) ? candidates.weight(i) : 0;
+            builtWeights[i] = candidates.eligibleWeight(i);
             if (builtWeights[i] > 0) {
                 order[k++] = i;
                 gcd = gcd(gcd, builtWeights[i]);

@@ -26,11 +26,26 @@ public final class PowerOfTwoChoices implements Algorithm {
     public int pick(Candidates candidates, long clientKey) {
         long total = WeightedRandom.totalWeight(candidates, -1);
         if (total == 0) return -1;
-        int first = WeightedRandom.at(candidates, WeightedRandom.draw(random, total), -1);
-        // the second draw leaves the first out, so the two choices are always distinct
-        long rest = total - candidates.weight(first);
-        if (rest == 0) return first;
-        int second = WeightedRandom.at(candidates, WeightedRandom.draw(random, rest), first);
+        long r1 = WeightedRandom.draw(random, total), r2 = WeightedRandom.draw(random, total);
+        // both draws placed in one pass; see below for a second that lands on the first
+        int first = -1, second = -1;
+        long before = 0;
+        for (int i = 0, n = candidates.size(); i < n && (first < 0 || second < 0); i++) {
+            int weight = candidates.eligibleWeight(i);
+            if (weight == 0) continue;
+            before += weight;
+            if (first < 0 && r1 < before) first = i;
+            if (second < 0 && r2 < before) second = i;
+        }
+        if (first < 0 || second < 0) return first; // only if weights changed under us, which the route's lock rules out
+        if (second == first) {
+            // Drawn again among the others only. Either way the second choice is endpoint j with
+            // probability w(j)/total + w(first)/total * w(j)/(total - w(first)) = w(j)/(total - w(first)):
+            // what drawing it from the others at once gives, for one pass fewer on most picks.
+            long rest = total - candidates.eligibleWeight(first);
+            if (rest == 0) return first;
+            second = WeightedRandom.at(candidates, WeightedRandom.draw(random, rest), first);
+        }
         long lhs = (long) candidates.active(second) * candidates.weight(first);
         long rhs = (long) candidates.active(first) * candidates.weight(second);
         return lhs < rhs ? second : first;

@@ -30,8 +30,8 @@ public final class SmoothRoundRobin implements Algorithm {
         long total = 0;
         int best = -1;
         for (int i = 0; i < n; i++) {
-            if (!candidates.eligible(i)) continue;
-            int weight = candidates.weight(i);
+            int weight = candidates.eligibleWeight(i);
+            if (weight == 0) continue;
             current[i] += weight;
             total += weight;
             if (best < 0 || current[i] > current[best]) best = i;

@@ -33,7 +33,7 @@ public final class WeightedRandom implements Algorithm {
     static long totalWeight(Candidates candidates, int except) {
         long total = 0;
         for (int i = 0, n = candidates.size(); i < n; i++) {
-            if (i != except && candidates.eligible(i)) total += candidates.weight(i);
+            if (i != except) total += candidates.eligibleWeight(i);
         }
         return total;
     }
@@ -49,8 +49,10 @@ public final class WeightedRandom implements Algorithm {
     static int at(Candidates candidates, long r, int except) {
         int last = -1;
         for (int i = 0, n = candidates.size(); i < n; i++) {
-            if (i == except || !candidates.eligible(i)) continue;
-            r -= candidates.weight(i);
+            if (i == except) continue;
+            int weight = candidates.eligibleWeight(i);
+            if (weight == 0) continue;
+            r -= weight;
             if (r < 0) return i;
             last = i;
         }
