@@ -31,7 +31,9 @@
 // Serial GC, a young generation of 8 MiB and compact object headers (JDK 25): a proxy's live heap
 // is mostly its parked connections, so a small eden and smaller objects keep idle memory down.
 // TrimNativeHeapInterval: glibc keeps what the JIT's arenas and bursts of connections freed (10+ MiB
-// after warm-up); a malloc_trim each second gives it back for 0.2-1.5 ms of CPU
+// after warm-up); a malloc_trim each second gives it back for 0.2-1.5 ms of CPU.
+// -Xms16m -XX:-ShrinkHeapInSteps: a heap that starts small and shrinks at once after a full
+// collection, so that what memory/HeapTrimmer collects goes back to the system
 //RUNTIME_OPTIONS -XX:+UseSerialGC -Xms16m -XX:-ShrinkHeapInSteps -Xmn8m -XX:+UseCompactObjectHeaders -XX:TrimNativeHeapInterval=1000
 //CDS
 

@@ -31,8 +31,8 @@ import java.util.function.LongSupplier;
  * back at once instead of at the next doubling: 10,000 idle connections opened and closed five
  * times, 11 s apart, leave 84–87 MB after each close (each collection then 12–19 ms).
  *
- * <p>Only for the serial collector's "Tenured Gen": other collectors (a user may choose one in
- * {@code JAVA_OPTS}) collect their old generation concurrently or on their own terms.
+ * <p>Only for the serial collector's "Tenured Gen": other collectors (a user may choose one, e.g.
+ * {@code jbang -R=-XX:+UseG1GC featherlb.java}) collect their old generation concurrently or on their own terms.
  */
 public final class HeapTrimmer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(HeapTrimmer.class.getName());
