@@ -4,6 +4,7 @@ import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 
 /**
  * A finished connection, as the access log and the metrics see it.
@@ -54,8 +55,8 @@ public record ConnectionRecord(Instant start, String route, InetSocketAddress cl
             i = j;
         }
         if (bestStart < 0) return javaForm;
-        String head = String.join(":", java.util.Arrays.copyOfRange(groups, 0, bestStart));
-        String tail = String.join(":", java.util.Arrays.copyOfRange(groups, bestStart + bestLength, groups.length));
+        String head = String.join(":", Arrays.copyOfRange(groups, 0, bestStart));
+        String tail = String.join(":", Arrays.copyOfRange(groups, bestStart + bestLength, groups.length));
         return head + "::" + tail + (zone < 0 ? "" : javaForm.substring(zone));
     }
 }
