@@ -13,19 +13,23 @@
 //SOURCES algorithms/PowerOfTwoChoices.java algorithms/Maglev.java
 //SOURCES config/AccessLog.java config/Admin.java
 //SOURCES config/Config.java config/ConfigError.java config/ConfigException.java config/ConfigLoader.java
-//SOURCES config/Durations.java config/Endpoint.java config/Problems.java config/Route.java config/Section.java config/Timeouts.java
+//SOURCES config/Durations.java config/Endpoint.java config/Problems.java config/Protocol.java config/Route.java config/Section.java config/Timeouts.java
 //SOURCES config/Health.java config/HealthCheck.java config/HealthSections.java config/Passive.java
-//SOURCES health/Connector.java health/HealthChecker.java health/HttpProbe.java health/Probe.java health/Reply.java
+//SOURCES health/HealthChecker.java health/HealthChecks.java health/HealthState.java health/Ticker.java health/HttpProbe.java health/Probe.java health/Reply.java
 //SOURCES health/SendExpectProbe.java
 //SOURCES json/Json.java json/JsonException.java
 //SOURCES memory/HeapTrimmer.java
 //SOURCES metrics/Metrics.java
-//SOURCES pool/Backend.java pool/BackendPool.java pool/ConnectFailure.java pool/HealthState.java pool/Ticker.java
+//SOURCES pool/Backend.java pool/BackendPool.java pool/Lease.java pool/Pools.java
+//SOURCES dial/ConnectFailure.java dial/Dialer.java dial/TcpDialer.java
+//SOURCES loop/BufferPool.java loop/EventLoop.java
+//SOURCES routing/Learned.java routing/RouteTable.java
+//SOURCES traffic/ConnectionRecord.java traffic/Outcome.java
 //SOURCES process/Signals.java
 //SOURCES reload/ConfigWatcher.java reload/ReloadResult.java reload/Reloader.java
-//SOURCES proxy/BufferPool.java proxy/Connection.java proxy/ConnectionLimit.java proxy/ConnectionRecord.java proxy/Dialer.java proxy/EventLoop.java proxy/Flow.java
-//SOURCES proxy/Listener.java proxy/TcpDialer.java
-//SOURCES proxy/Outcome.java proxy/Refusals.java proxy/Server.java
+//SOURCES tcp/Connection.java tcp/ConnectionLimit.java tcp/Connections.java tcp/Dial.java tcp/Flow.java tcp/Forwarding.java
+//SOURCES tcp/Greeting.java tcp/Pipeline.java tcp/Preamble.java tcp/Refusals.java tcp/Replay.java tcp/Stages.java tcp/TcpListener.java
+//SOURCES proxy/Listeners.java proxy/Server.java
 //FILES dashboard/index.html=dashboard/index.html dashboard/dashboard.js=dashboard/dashboard.js
 //FILES dashboard/dashboard.css=dashboard/dashboard.css
 // Serial GC, a young generation of 8 MiB and compact object headers (JDK 25): a proxy's live heap
@@ -67,7 +71,7 @@ import metrics.Metrics;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import proxy.Dialer;
+import dial.Dialer;
 import proxy.Server;
 import process.Signals;
 import reload.ConfigWatcher;

@@ -17,7 +17,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
-import proxy.ConnectionRecord;
+import traffic.ConnectionRecord;
 
 /**
  * The access log: one line per finished connection, written off the forwarding threads.

@@ -4,7 +4,7 @@ import config.AccessLog;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import json.Json;
-import proxy.ConnectionRecord;
+import traffic.ConnectionRecord;
 
 /**
  * How one finished connection reads in the access log. Both formats carry the same fields under the

@@ -13,7 +13,7 @@ import java.util.stream.Collectors;
 import json.Json;
 import pool.Backend;
 import pool.BackendPool;
-import pool.ConnectFailure;
+import dial.ConnectFailure;
 
 /**
  * The routes and their endpoints, read and steered through the admin API:

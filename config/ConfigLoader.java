@@ -98,7 +98,7 @@ public final class ConfigLoader {
         }
         List<Route> routes = new ArrayList<>();
         Map<String, Node> names = new HashMap<>();
-        Map<Integer, List<Listen>> listens = new HashMap<>();
+        Map<String, List<Listen>> listens = new HashMap<>(); // by protocol and port: a TCP and a UDP route may share a port
         for (int i = 0; i < items.size(); i++) {
             Node item = items.get(i);
             if (!(item instanceof MappingNode mapping)) {
@@ -112,7 +112,7 @@ public final class ConfigLoader {
                 problems.at(mapping, "duplicate route name '" + route.name() + "' (expected a name not already used at line "
                         + (previousName.getStartMark().getLine() + 1) + ")");
             }
-            List<Listen> samePort = listens.computeIfAbsent(route.port(), p -> new ArrayList<>());
+            List<Listen> samePort = listens.computeIfAbsent(route.protocol().configName() + " " + route.port(), p -> new ArrayList<>());
             for (Listen other : samePort) {
                 if (other.host.equals(route.host()) || isWildcard(other.host) || isWildcard(route.host())) {
                     problems.at(mapping, "duplicate listen address " + route.listenAddress() + " (expected an address and port not already used by route '"
@@ -139,6 +139,11 @@ public final class ConfigLoader {
         int port = s.requiredInteger("port", 1, 65535);
         String name = s.string("name", host == null || port < 0 ? null : host + ":" + port, "a route name");
         String label = name == null ? "route " + number : "route '" + name + "'";
+        String protocolName = s.string("protocol", Protocol.TCP.configName(), "tcp");
+        Protocol protocol = Protocol.byName(protocolName);
+        if (protocol == null) {
+            problems.at(s.value("protocol"), "unknown protocol '" + protocolName + "' (expected tcp)");
+        }
         String strategyName = s.string("strategy", Strategy.ROUNDROBIN.configName(), "one of: " + STRATEGIES);
         Strategy strategy = Strategy.byName(strategyName);
         if (strategy == null) {
@@ -151,8 +156,8 @@ public final class ConfigLoader {
         int retries = s.integer("retries", Route.DEFAULT_RETRIES, 0, 100);
         boolean retryEmpty = retryOn(problems, s);
         s.finish();
-        if (name == null || strategy == null || endpoints == null) return null;
-        return new Route(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty);
+        if (name == null || strategy == null || endpoints == null || protocol == null) return null;
+        return new Route(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty, protocol);
     }
 
     private static final String RETRY_ON = "connect-failure, empty-response";

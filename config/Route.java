@@ -23,15 +23,24 @@ import java.util.List;
  *                       next endpoint, within the same {@code retries}. Off by default: only safe
  *                       where every request gets an answer and may be repeated (HTTP, Redis reads),
  *                       like HAProxy's {@code retry-on empty-response}
+ * @param protocol       what the listener speaks ({@code protocol}, default tcp, the only one yet);
+ *                       two routes collide only where protocol, host and port are the same
  */
 public record Route(String name, String host, int port, Strategy strategy, List<Endpoint> endpoints,
-                    Timeouts timeouts, int maxConnections, int retries, Health health, boolean retryEmpty) {
+                    Timeouts timeouts, int maxConnections, int retries, Health health, boolean retryEmpty,
+                    Protocol protocol) {
     public static final int DEFAULT_RETRIES = 3;
     /** Client bytes kept for a replay: as HAProxy's L7 retries, the request must fit one buffer (16 KiB). */
     public static final int REPLAY_LIMIT = 16 * 1024;
 
     public Route {
         endpoints = List.copyOf(endpoints);
+    }
+
+    /** A TCP route. */
+    public Route(String name, String host, int port, Strategy strategy, List<Endpoint> endpoints,
+                 Timeouts timeouts, int maxConnections, int retries, Health health, boolean retryEmpty) {
+        this(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty, Protocol.TCP);
     }
 
     /** A route with the default health handling: passive checks only. */
@@ -49,5 +58,15 @@ public record Route(String name, String host, int port, Strategy strategy, List<
     /** {@code host:port} of the listener. */
     public String listenAddress() {
         return host + ":" + port;
+    }
+
+    /** What identifies the listener: routes with the same key share one ({@code tcp host:port}). */
+    public String listenKey() {
+        return protocol.configName() + " " + listenAddress();
+    }
+
+    /** This route with another endpoint set (a discovery source's). */
+    public Route withEndpoints(List<Endpoint> next) {
+        return new Route(name, host, port, strategy, next, timeouts, maxConnections, retries, health, retryEmpty, protocol);
     }
 }

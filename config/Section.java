@@ -1,7 +1,6 @@
 package config;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -154,10 +153,8 @@ final class Section {
 
     /** Reports every key that no read asked for. */
     void finish() {
-        List<String> unknown = new ArrayList<>();
         for (Map.Entry<String, NodeTuple> entry : entries.entrySet()) {
             if (!known.contains(entry.getKey())) {
-                unknown.add(entry.getKey());
                 String near = closest(entry.getKey(), known);
                 problems.at(entry.getValue().getKeyNode(), "unknown key '" + entry.getKey() + "' in " + what
                         + (near != null ? " (did you mean '" + near + "'?)" : " (expected one of: " + String.join(", ", known) + ")"));

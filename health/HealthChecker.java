@@ -5,23 +5,22 @@ import static java.lang.System.Logger.Level.INFO;
 import static java.lang.System.Logger.Level.WARNING;
 
 import config.Durations;
+import config.Endpoint;
 import config.HealthCheck;
+import config.Route;
+import dial.ConnectFailure;
+import dial.Dialer;
 import java.io.IOException;
-import java.net.ConnectException;
 import java.net.SocketTimeoutException;
-import java.net.UnknownHostException;
 import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import pool.Backend;
-import pool.BackendPool;
 
 /**
  * The active health checks of one route: a virtual thread per endpoint that has a check, which
- * checks, tells the endpoint's {@link pool.HealthState} the result, and sleeps until the next
+ * checks, tells the endpoint's {@link HealthState} the result, and sleeps until the next
  * interval. Checks never run on a connection's thread, and a slow check delays only the next check
  * of its own endpoint.
  *
@@ -33,19 +32,27 @@ public final class HealthChecker implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(HealthChecker.class.getName());
     private static final Duration JOIN = Duration.ofSeconds(2);
 
-    private final BackendPool pool;
-    private final Connector connector;
+    private final Route route;
+    private final Dialer dialer;
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean closed;
 
-    public HealthChecker(BackendPool pool, Connector connector) {
-        this.pool = pool;
-        this.connector = connector;
-        for (Backend backend : pool.backends()) {
-            HealthCheck check = pool.route().health().checkOf(backend.endpoint());
+    /** What one check thread checks: an endpoint, and the state its results go to. */
+    public record Target(Endpoint endpoint, HealthState state) {
+    }
+
+    /**
+     * @param dialer the dialer connections use: a check then resolves the endpoint's name at every
+     *               check, as a connection does, and a test can stand in a dialer of its own
+     */
+    public HealthChecker(Route route, List<Target> targets, Dialer dialer) {
+        this.route = route;
+        this.dialer = dialer;
+        for (Target target : targets) {
+            HealthCheck check = route.health().checkOf(target.endpoint());
             if (check == null) continue;
-            threads.add(Thread.ofVirtual().name("featherlb-check-" + pool.route().name() + "/" + backend.address())
-                    .unstarted(() -> checkLoop(backend, check)));
+            threads.add(Thread.ofVirtual().name("featherlb-check-" + route.name() + "/" + target.endpoint().address())
+                    .unstarted(() -> checkLoop(target, check)));
         }
     }
 
@@ -53,8 +60,8 @@ public final class HealthChecker implements AutoCloseable {
     public void start() {
         if (threads.isEmpty()) return;
         threads.forEach(Thread::start);
-        HealthCheck check = pool.route().health().check();
-        LOG.log(INFO, "route {0}: health checks on {1} endpoint(s){2}", pool.route().name(), threads.size(),
+        HealthCheck check = route.health().check();
+        LOG.log(INFO, "route {0}: health checks on {1} endpoint(s){2}", route.name(), threads.size(),
                 check != null ? ": " + check.describe() : "");
     }
 
@@ -80,19 +87,19 @@ public final class HealthChecker implements AutoCloseable {
         return threads.stream().anyMatch(Thread::isAlive);
     }
 
-    private void checkLoop(Backend backend, HealthCheck check) {
-        String host = backend.endpoint().host();
-        int port = check.port() != 0 ? check.port() : backend.endpoint().port();
+    private void checkLoop(Target target, HealthCheck check) {
+        String host = target.endpoint().host();
+        int port = check.port() != 0 ? check.port() : target.endpoint().port();
         Probe probe = Probe.of(check, host, port);
         long interval = check.interval().toNanos();
         long next = System.nanoTime();
         while (!closed) {
-            String failure = check(connector, probe, host, port, check.timeout());
+            String failure = check(dialer, probe, host, port, check.timeout());
             if (closed) return; // cut short by close(): says nothing about the endpoint
             if (failure != null && LOG.isLoggable(DEBUG)) {
-                LOG.log(DEBUG, "check of {0}/{1} failed: {2}", pool.route().name(), backend.address(), failure);
+                LOG.log(DEBUG, "check of {0}/{1} failed: {2}", route.name(), target.endpoint().address(), failure);
             }
-            backend.health().checked(failure);
+            target.state().checked(failure);
             next += interval;
             long now = System.nanoTime();
             if (next - now < 0) next = now; // a check longer than the interval: the next one at once
@@ -105,22 +112,15 @@ public final class HealthChecker implements AutoCloseable {
     }
 
     /** One check; null when it passed, else why it failed. */
-    static String check(Connector connector, Probe probe, String host, int port, Duration timeout) {
+    static String check(Dialer dialer, Probe probe, String host, int port, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         SocketChannel channel;
         try {
-            channel = connector.connect(host, port, timeout);
+            channel = dialer.dial(host, port, timeout);
         } catch (ClosedByInterruptException e) {
             return "interrupted";
-        } catch (SocketTimeoutException e) {
-            return "connect timed out";
-        } catch (UnknownHostException e) {
-            return "name does not resolve";
-        } catch (ConnectException e) {
-            String message = e.getMessage() == null ? "refused" : e.getMessage().toLowerCase(Locale.ROOT);
-            return message.contains("refused") ? "connect refused" : "connect failed: " + message;
         } catch (IOException e) {
-            return "connect failed: " + e;
+            return ConnectFailure.checkFailure(e);
         }
         try (channel) {
             return probe.probe(channel, deadline);

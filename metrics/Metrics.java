@@ -15,8 +15,8 @@ import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import pool.Backend;
 import pool.BackendPool;
-import pool.ConnectFailure;
-import proxy.ConnectionRecord;
+import dial.ConnectFailure;
+import traffic.ConnectionRecord;
 
 /**
  * featherlb's Prometheus metrics, in a registry of their own (not the client's global default, so

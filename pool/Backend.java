@@ -3,16 +3,25 @@ package pool;
 import config.Endpoint;
 import config.Health;
 import config.Route;
+import dial.ConnectFailure;
+import health.HealthChecker;
+import health.HealthState;
+import health.Ticker;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 
 /**
- * The live state of one endpoint of one route: whether it may take new connections, how many it
- * has open, and what it has carried. Shared by the forwarder (which counts), the health checker
- * (which marks it up or down) and the admin API (which drains it or sets its weight). Every field
- * is safe to read from any thread; writes are single fields, so no lock is needed. Up or down is
- * kept in its {@link HealthState}, which has the rules for both.
+ * The live state of one endpoint of one route (the configured endpoint is a {@link Endpoint}; its
+ * live state is a backend, everywhere): whether it may take new connections, how many it has open,
+ * and what it has carried. Shared by the forwarder (which counts), the health checker (which marks
+ * it up or down) and the admin API (which drains it or sets its weight). Every field is safe to read
+ * from any thread; writes are single fields, so no lock is needed. Up or down is decided by its
+ * {@link HealthState}; the forwarder only asks.
+ *
+ * <p>Overrides from the admin API (drain, weight) follow one rule, the same for a reload and for a
+ * discovery source: an override lasts until the config (or the source) changes that same value of
+ * this endpoint. Draining has no value in the config, so it lasts until the API enables it again.
  */
 public final class Backend {
     private volatile Endpoint endpoint;
@@ -48,15 +57,22 @@ public final class Backend {
     }
 
     /**
-     * A reload kept this endpoint ({@code host:port} unchanged): take the new config's weight and
-     * backup flag, keep everything live (health, draining, active connections, counters).
+     * A reload (or a discovery source) kept this endpoint ({@code host:port} unchanged): take the new
+     * backup flag and checks, keep everything live (health, draining, active connections, counters).
+     * The weight is the new config's where it changed the configured weight, else what it was (an
+     * override from the API stays): see the class comment.
      */
     public void reconfigure(Endpoint changed) {
         if (!changed.address().equals(endpoint.address())) {
             throw new IllegalArgumentException(changed.address() + " is not " + endpoint.address());
         }
+        if (changed.weight() != endpoint.weight()) this.weight = changed.weight();
         this.endpoint = changed;
-        this.weight = changed.weight();
+    }
+
+    /** What the health checker checks for this backend: its endpoint, and the state the results go to. */
+    public HealthChecker.Target checkTarget() {
+        return new HealthChecker.Target(endpoint, health);
     }
 
     /** {@code host:port}, the endpoint's identity. */
@@ -113,8 +129,8 @@ public final class Backend {
         active.incrementAndGet();
     }
 
-    /** The assigned connection ended, or its connect failed. */
-    public void released() {
+    /** The assigned connection ended, or its connect failed: only ever through its {@link Lease}. */
+    void released() {
         active.decrementAndGet();
     }
 

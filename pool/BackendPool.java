@@ -3,6 +3,8 @@ package pool;
 import algorithms.Algorithm;
 import algorithms.Candidates;
 import config.Route;
+import health.HealthChecker;
+import health.HealthState;
 import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
@@ -50,14 +52,14 @@ public final class BackendPool implements Candidates {
     }
 
     /**
-     * Picks an endpoint for a new connection and counts it as active there.
+     * Picks an endpoint for a new connection and counts it as active there (tests; connections take a {@link #lease}).
      *
      * @param clientKey a hash of the client address (see {@link #clientKey})
      * @param tried     endpoints (by index in {@link #backends()}) that already failed this
      *                  connection, or null
      * @return the index of the chosen endpoint, or -1 when none is usable
      */
-    public int choose(long clientKey, BitSet tried) {
+    private int choose(long clientKey, BitSet tried) {
         lock.lock();
         try {
             this.tried = tried;
@@ -74,6 +76,20 @@ public final class BackendPool implements Candidates {
             this.tried = null;
             lock.unlock();
         }
+    }
+
+    /**
+     * Picks a backend for a new connection, as {@link #choose}, and returns the claim on it, or null
+     * when none is usable.
+     */
+    public Lease lease(long clientKey, BitSet tried) {
+        int index = choose(clientKey, tried);
+        return index < 0 ? null : new Lease(backends[index], index);
+    }
+
+    /** What the health checker checks: every backend's endpoint and state. */
+    public List<HealthChecker.Target> checkTargets() {
+        return java.util.Arrays.stream(backends).map(Backend::checkTarget).toList();
     }
 
     public Backend backend(int index) {

@@ -5,35 +5,39 @@ import static java.lang.System.Logger.Level.WARNING;
 
 import config.Config;
 import config.Durations;
-import config.Endpoint;
-import config.Route;
-import health.HealthChecker;
+import dial.Dialer;
+import health.HealthChecks;
+import health.Ticker;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
-import java.util.stream.Collectors;
+import loop.BufferPool;
+import loop.EventLoop;
 import pool.Backend;
 import pool.BackendPool;
-import pool.Ticker;
+import pool.Pools;
+import tcp.Connections;
+import tcp.Forwarding;
+import tcp.Pipeline;
+import tcp.Stages;
+import tcp.TcpListener;
+import traffic.ConnectionRecord;
+import traffic.Outcome;
 
 /**
- * The running balancer: a listener per route, and event loops ({@link EventLoop}, each on a
- * platform thread, one per two cores by default) that accept on every listener, dial each client's
- * endpoint and forward (see {@link Listener}, {@link Connection}); a virtual thread per dial of an
- * endpoint given by host name, a virtual thread per actively checked endpoint, and one platform
- * thread that closes idle connections.
+ * The running balancer, and its lifecycle: event loops ({@link EventLoop}, each on a platform
+ * thread, one per two cores by default) that accept on every listener, run each connection's
+ * stages and forward (package {@code tcp}); a virtual thread per dial of an endpoint given by host
+ * name, a virtual thread per actively checked endpoint, and one platform thread that closes idle
+ * connections. What a reload changes is handed to its owners: the listeners and their route tables
+ * ({@link Listeners}), the endpoint sets ({@link Pools}), the health checks ({@link HealthChecks}).
  *
  * <p>Lifecycle: {@link #start()} binds every listener or none, then starts the health checks;
  * {@link #shutdown(Duration)} stops in two phases (stop accepting and checking, let open
@@ -42,7 +46,7 @@ import pool.Ticker;
 public final class Server implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Server.class.getName());
     private static final Duration REAP_EVERY = Duration.ofMillis(250);
-    /** Each loop's read buffer, and the pooled buffers that hold what a slow reader has not taken yet (see Flow):
+    /** Each loop's read buffer, and the pooled buffers that hold what a slow reader has not taken yet (see tcp.Flow):
      * large, so a bulk flow moves more per system call. */
     static final int LARGE_BUFFER = Integer.getInteger("featherlb.largeBuffer", 64 * 1024);
     /**
@@ -56,18 +60,14 @@ public final class Server implements AutoCloseable {
             Integer.getInteger("jdk.virtualThreadScheduler.parallelism", Runtime.getRuntime().availableProcessors()) / 2));
 
     private volatile Config config;
-    private final Dialer dialer;
-    private final Consumer<ConnectionRecord> finished;
-    private final Ticker ticker;
-    private final BufferPool buffers = new BufferPool(LARGE_BUFFER, 64);
     private final ExecutorService threads = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("featherlb-dial-", 0).factory());
     private final List<EventLoop> loops = new ArrayList<>(); // started by start(), ended by shutdown()
     private final CompletableFuture<Throwable> failure = new CompletableFuture<>();
-    private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
-    private final RandomGenerator random = RandomGenerator.getDefault();
-    private volatile List<Listener> listeners = List.of(); // replaced whole by apply(), under this
-    private volatile List<HealthChecker> checkers = List.of(); // likewise
+    private final Connections connections;
+    private final Pools pools;
+    private final Listeners listeners;
+    private final HealthChecks checks;
     private final Thread reaper = Thread.ofPlatform().daemon().name("featherlb-idle").unstarted(this::reapLoop);
     private volatile boolean stopping;
     private volatile long drainDeadline = Long.MAX_VALUE;
@@ -77,12 +77,19 @@ public final class Server implements AutoCloseable {
      *                 forwarding loop that serves many other connections: keep it short and
      *                 non-blocking (the access log queues, metrics add)
      * @param ticker   the clock of passive cool-downs and slow start (tests move it on by hand)
+     * @param stages   the steps before the dial and after the connect ({@link Stages#NONE}: none)
      */
-    public Server(Config config, Dialer dialer, Consumer<ConnectionRecord> finished, Ticker ticker) {
+    public Server(Config config, Dialer dialer, Consumer<ConnectionRecord> finished, Ticker ticker, Stages stages) {
         this.config = config;
-        this.dialer = dialer;
-        this.finished = finished;
-        this.ticker = ticker;
+        this.connections = new Connections(finished);
+        this.pools = new Pools(ticker, RandomGenerator.getDefault(), this::wentDown);
+        Pipeline pipeline = new Pipeline(dialer, new BufferPool(LARGE_BUFFER, 64), connections, threads, Forwarding.LOOPS, stages);
+        this.listeners = new Listeners(pipeline, pools);
+        this.checks = new HealthChecks(dialer);
+    }
+
+    public Server(Config config, Dialer dialer, Consumer<ConnectionRecord> finished, Ticker ticker) {
+        this(config, dialer, finished, ticker, Stages.NONE);
     }
 
     public Server(Config config, Dialer dialer, Consumer<ConnectionRecord> finished) {
@@ -115,7 +122,7 @@ public final class Server implements AutoCloseable {
     public synchronized void start() throws IOException {
         if (stopping) return; // a SIGTERM during start-up: nothing to start
         for (int i = 0; i < Math.max(1, LOOPS); i++) {
-            EventLoop loop = new EventLoop("featherlb-loop-" + i, failure::complete);
+            EventLoop loop = new EventLoop("featherlb-loop-" + i, LARGE_BUFFER, failure::complete);
             loops.add(loop);
             loop.start();
         }
@@ -130,8 +137,8 @@ public final class Server implements AutoCloseable {
     }
 
     /**
-     * Applies a new config while connections flow; see {@link #apply}. Invalid configs never get
-     * here: the caller has already loaded and validated the whole file.
+     * Applies a new config while connections flow (see {@link Listeners#apply}). Invalid configs
+     * never get here: the caller has already loaded and validated the whole file.
      *
      * @return what changed, in words for the log
      * @throws IOException when a new listening address cannot be bound; then nothing has changed
@@ -141,100 +148,27 @@ public final class Server implements AutoCloseable {
         return apply(next);
     }
 
-    /**
-     * Makes the running listeners match {@code next}, in two phases so that a failure changes
-     * nothing: first bind every new listening address and build every route's pool, then swap.
-     * A route whose address ({@code host:port}) stays keeps its listening socket, so there is no
-     * moment without a listener; its new pool (strategy, endpoints, weights, timeouts, limit)
-     * serves new connections at once. Endpoints that stay (same route, same {@code host:port})
-     * keep their {@link Backend}: health, draining, active connections and counters carry over.
-     * Connections already open keep running on the pool and endpoint they started with, even one
-     * the new config removed. Listeners of removed routes stop accepting; their connections drain.
-     */
     private String apply(Config next) throws IOException {
-        List<Listener> before = listeners;
-        Map<String, Listener> byAddress = new HashMap<>();
-        Map<String, BackendPool> byName = new HashMap<>();
-        for (Listener l : before) {
-            byAddress.put(l.pool().route().listenAddress(), l);
-            byName.put(l.pool().route().name(), l.pool());
-        }
-        List<Listener> after = new ArrayList<>();
-        Map<Listener, BackendPool> swaps = new LinkedHashMap<>();
-        List<Listener> opened = new ArrayList<>();
-        try {
-            for (Route route : next.routes()) {
-                Listener kept = byAddress.get(route.listenAddress());
-                BackendPool old = byName.getOrDefault(route.name(), kept == null ? null : kept.pool());
-                BackendPool pool = new BackendPool(route, carry(old, route), random);
-                if (kept != null && !swaps.containsKey(kept)) {
-                    swaps.put(kept, pool);
-                    after.add(kept);
-                } else {
-                    Listener listener = new Listener(this, pool, next.reusePort());
-                    opened.add(listener);
-                    after.add(listener);
-                }
-            }
-        } catch (IOException e) {
-            opened.forEach(Listener::close);
-            throw e;
-        }
-        swaps.forEach(Listener::swap);
-        listeners = List.copyOf(after);
+        String changes = listeners.apply(next, loops);
         config = next;
-        List<String> changes = new ArrayList<>();
-        for (Listener listener : opened) {
-            listener.start(loops);
-            Route route = listener.pool().route();
-            LOG.log(INFO, "route {0}: listening on {1}, {2} over {3}", route.name(), address(listener.address()),
-                    route.strategy().configName(), route.endpoints().stream()
-                            .map(e -> e.address() + (e.weight() != 1 ? " weight " + e.weight() : "") + (e.backup() ? " backup" : ""))
-                            .collect(Collectors.joining(", ")));
-            changes.add("+" + route.name());
-        }
-        for (Listener listener : before) {
-            if (!swaps.containsKey(listener)) {
-                listener.close();
-                LOG.log(INFO, "route {0}: removed, stopped listening on {1}; its open connections finish",
-                        listener.pool().route().name(), listener.pool().route().listenAddress());
-                changes.add("-" + listener.pool().route().name());
-            }
-        }
-        swaps.forEach((listener, pool) -> changes.add("~" + pool.route().name()));
-        restartChecks(after);
-        return String.join(" ", changes);
+        restartChecks();
+        return changes;
     }
 
     /**
-     * New pools, new checkers: the old ones are stopped first, so that an endpoint kept across a
-     * reload is never checked by two threads at once. Its state carries over, so only an endpoint
-     * new to the config has a first check that decides.
+     * A discovery source's new endpoints for the route named {@code route}: in force for the next
+     * connection, live state carried over as by a reload, checks restarted. Returns false when
+     * there is no such route (a reload removed it meanwhile).
      */
-    private void restartChecks(List<Listener> running) {
-        checkers.forEach(HealthChecker::close);
-        List<HealthChecker> next = running.stream().map(l -> new HealthChecker(l.pool(), dialer::dial)).toList();
-        next.forEach(HealthChecker::start);
-        checkers = next;
+    public synchronized boolean replaceEndpoints(String route, List<config.Endpoint> endpoints) {
+        if (stopping || pools.replace(route, endpoints) == null) return false;
+        restartChecks();
+        return true;
     }
 
-    /** The backends for {@code route}: the old pool's where the address is the same (with the new
-     * route's health rules), new ones otherwise. */
-    private List<Backend> carry(BackendPool old, Route route) {
-        Map<String, Backend> live = new HashMap<>();
-        if (old != null) old.backends().forEach(b -> live.put(b.address(), b));
-        List<Backend> backends = new ArrayList<>();
-        for (Endpoint endpoint : route.endpoints()) {
-            Backend kept = live.get(endpoint.address());
-            if (kept != null) {
-                kept.reconfigure(endpoint);
-                kept.health().reconfigure(route, endpoint);
-                backends.add(kept);
-            } else {
-                backends.add(new Backend(endpoint, route, ticker, this::wentDown));
-            }
-        }
-        return backends;
+    /** New pools, new checkers (see {@link HealthChecks#restart}). */
+    private void restartChecks() {
+        checks.restart(pools.all().stream().map(p -> new HealthChecks.Checked(p.route(), p.checkTargets())).toList());
     }
 
     /** The config in force (the latest one reloaded). */
@@ -242,18 +176,14 @@ public final class Server implements AutoCloseable {
         return config;
     }
 
-    private static String address(InetSocketAddress a) {
-        return a.getAddress().getHostAddress() + ":" + a.getPort();
-    }
-
-    /** The bound address of each route, in config order (the real ports when a route asked for 0). */
+    /** The bound address of each listener, in config order (the real ports when a route asked for 0). */
     public List<InetSocketAddress> addresses() {
-        return listeners.stream().map(Listener::address).toList();
+        return listeners.running().stream().map(TcpListener::address).toList();
     }
 
     /** The live endpoint state of each route, in config order. */
     public List<BackendPool> pools() {
-        return listeners.stream().map(Listener::pool).toList();
+        return pools.all();
     }
 
     /** Connections open now, all routes. */
@@ -261,44 +191,11 @@ public final class Server implements AutoCloseable {
         return connections.size();
     }
 
-    Dialer dialer() {
-        return dialer;
-    }
-
-    BufferPool buffers() {
-        return buffers;
-    }
-
-    /** A loop accepted {@code connection} for a listener: counted open until it ends ({@link #ended}). */
-    void serve(Connection connection) {
-        connections.add(connection);
-    }
-
-    /** Runs a dial that may block (a host name to resolve) on a virtual thread, which the shutdown waits for. */
-    void dialOffLoop(Runnable dial) {
-        threads.execute(dial);
-    }
-
     /** {@code on_down: close}: closes the connections open to {@code backend}, which just went down.
      * Runs on the thread that saw it go down (a check thread or a connection's loop). */
     private void wentDown(Backend backend) {
-        int closed = 0;
-        for (Connection connection : connections) {
-            if (connection.backend() == backend) {
-                connection.closeFor(Outcome.SHUTDOWN);
-                closed++;
-            }
-        }
+        int closed = connections.closeTo(backend, Outcome.SHUTDOWN);
         if (closed > 0) LOG.log(INFO, "endpoint {0} is down: closed its {1} open connection(s)", backend.health().name(), closed);
-    }
-
-    void ended(Connection connection, ConnectionRecord record) {
-        connections.remove(connection);
-        try {
-            finished.accept(record);
-        } catch (RuntimeException e) {
-            LOG.log(WARNING, "recording a finished connection failed: {0}", e.toString());
-        }
     }
 
     private void reapLoop() {
@@ -309,8 +206,8 @@ public final class Server implements AutoCloseable {
                 return;
             }
             long now = System.nanoTime();
-            for (Connection connection : connections) connection.reap(now);
-            for (Listener listener : listeners) listener.refusals().flush(now);
+            connections.reap(now);
+            for (TcpListener listener : listeners.running()) listener.flushRefusals(now);
         }
     }
 
@@ -324,9 +221,9 @@ public final class Server implements AutoCloseable {
             drainDeadline = Math.min(drainDeadline, System.nanoTime() + grace.toNanos());
             if (stopping) return 0;
             stopping = true;
-            listeners.forEach(Listener::close);
+            listeners.closeAll();
         }
-        checkers.forEach(HealthChecker::close); // outside the lock: it waits for the check threads to end
+        checks.close(); // outside the lock: it waits for the check threads to end
         int open = connections.size();
         if (open > 0) {
             LOG.log(INFO, "stopped accepting; waiting up to {0} for {1} open connection(s)", Durations.format(grace), open);
@@ -339,11 +236,7 @@ public final class Server implements AutoCloseable {
                 break;
             }
         }
-        int closed = 0;
-        for (Connection connection : connections) {
-            connection.closeFor(Outcome.SHUTDOWN);
-            closed++;
-        }
+        int closed = connections.closeAll(Outcome.SHUTDOWN);
         if (closed > 0) {
             LOG.log(WARNING, "grace period of {0} over: closed {1} connection(s) still open", Durations.format(grace), closed);
         }

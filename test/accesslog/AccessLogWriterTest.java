@@ -24,8 +24,8 @@ import json.Json;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import proxy.ConnectionRecord;
-import proxy.Outcome;
+import traffic.ConnectionRecord;
+import traffic.Outcome;
 
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class AccessLogWriterTest {

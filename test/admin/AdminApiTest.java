@@ -32,7 +32,7 @@ import metrics.Metrics;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import proxy.Dialer;
+import dial.Dialer;
 import proxy.Server;
 
 /** The admin API over real HTTP, steering a real balancer in front of real backends. */

@@ -12,6 +12,7 @@ import config.HealthCheck;
 import config.Passive;
 import config.Route;
 import config.Timeouts;
+import dial.ConnectFailure;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -30,9 +31,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import pool.Backend;
-import pool.HealthState;
-import pool.Ticker;
-import proxy.Dialer;
+import health.HealthState;
+import health.Ticker;
+import dial.Dialer;
 import proxy.Server;
 import testing.HttpPeer;
 import testing.LogLines;
@@ -199,7 +200,7 @@ class HealthChecksTest {
             traffic.close();
 
             assertEquals(0, traffic.failed(), "no client request failed: " + traffic.firstFailure());
-            long refused = backend(server, 1).connectFailures(pool.ConnectFailure.REFUSED);
+            long refused = backend(server, 1).connectFailures(dial.ConnectFailure.REFUSED);
             System.out.printf("killed endpoint: %d requests, 0 failed; %d connects to the dead endpoint refused and retried;"
                     + " down %d ms after the kill; serving %d ms after it came back%n", traffic.ok(), refused,
                     (down - killed) / 1_000_000, (serving - restarted) / 1_000_000);
@@ -222,12 +223,12 @@ class HealthChecksTest {
         try (Server server = start(route(List.of(endpoint(a), endpoint(b)), passiveOnly), Dialer.TCP, ticker)) {
             b.close();
             assertEquals(Map.of("a", 30), spread(server, 30), "every request served: the refused connects were retried on a");
-            assertEquals(3, backend(server, 1).connectFailures(pool.ConnectFailure.REFUSED), "3 refused connects, then no more tries");
+            assertEquals(3, backend(server, 1).connectFailures(dial.ConnectFailure.REFUSED), "3 refused connects, then no more tries");
             assertFalse(backend(server, 1).up());
 
             ticker.advance(Duration.ofSeconds(10));
             assertEquals(Map.of("a", 4), spread(server, 4));
-            assertEquals(4, backend(server, 1).connectFailures(pool.ConnectFailure.REFUSED), "after the cool-down, one try, which fails");
+            assertEquals(4, backend(server, 1).connectFailures(dial.ConnectFailure.REFUSED), "after the cool-down, one try, which fails");
             assertFalse(backend(server, 1).up(), "and another cool-down");
 
             b = new HttpPeer("b", bPort);
@@ -296,7 +297,7 @@ class HealthChecksTest {
 
     @Test
     void whenEveryEndpointIsDownClientsAreRefusedAtOnceAndTheLogSaysSoOnceASecond() throws Exception {
-        try (HttpPeer a = new HttpPeer("a"); HttpPeer b = new HttpPeer("b"); LogLines log = LogLines.of("proxy.Refusals")) {
+        try (HttpPeer a = new HttpPeer("a"); HttpPeer b = new HttpPeer("b"); LogLines log = LogLines.of("tcp.Refusals")) {
             a.health(503);
             b.health(503);
             Health health = new Health(check(HealthCheck.Type.HTTP, 2, 3), Passive.DEFAULTS, Duration.ZERO, false);

@@ -24,15 +24,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import pool.Backend;
 import pool.BackendPool;
-import pool.Ticker;
-import proxy.Dialer;
+import health.Ticker;
+import dial.Dialer;
 import testing.HttpPeer;
 import testing.SilentPeer;
 
 /** One check against real loopback peers: what passes, what fails, and what the log is told. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class ProbeTest {
-    private static final Connector DIAL = Dialer.TCP::dial;
+    private static final Dialer DIAL = Dialer.TCP;
     private static final Duration TIMEOUT = Duration.ofMillis(300);
 
     private static HealthCheck check(HealthCheck.Type type, String path, String send, String expect) {
@@ -108,7 +108,7 @@ class ProbeTest {
             Route route = new Route("r", "127.0.0.1", 0, Strategy.ROUNDROBIN, List.of(endpoint), Timeouts.DEFAULTS, 0, 3);
             BackendPool pool = new BackendPool(route, List.of(new Backend(endpoint, route, Ticker.SYSTEM, b -> { })),
                     RandomGenerator.getDefault());
-            HealthChecker checker = new HealthChecker(pool, DIAL);
+            HealthChecker checker = new HealthChecker(route, pool.checkTargets(), DIAL);
             checker.start();
             while (peer.accepted.get() == 0) Thread.sleep(5);
             long start = System.nanoTime();

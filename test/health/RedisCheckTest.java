@@ -23,7 +23,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import proxy.Dialer;
+import dial.Dialer;
 import proxy.Server;
 
 /** send_expect against a real redis-server (Debian's, installed by build/peers.sh): PING, +PONG. */

@@ -36,8 +36,8 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import pool.Backend;
-import pool.ConnectFailure;
-import proxy.Dialer;
+import dial.ConnectFailure;
+import dial.Dialer;
 import proxy.Server;
 
 /**

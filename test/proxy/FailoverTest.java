@@ -1,5 +1,6 @@
 package proxy;
 
+import dial.Dialer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static proxy.TestServers.ECHO;
@@ -17,7 +18,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import pool.ConnectFailure;
+import dial.ConnectFailure;
 
 /** What happens when endpoints refuse, do not resolve, or are backups. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)

@@ -1,5 +1,8 @@
 package proxy;
 
+import dial.Dialer;
+import traffic.ConnectionRecord;
+import traffic.Outcome;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;

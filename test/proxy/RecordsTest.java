@@ -1,5 +1,8 @@
 package proxy;
 
+import dial.Dialer;
+import traffic.ConnectionRecord;
+import traffic.Outcome;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
@@ -15,7 +18,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import pool.Backend;
-import pool.ConnectFailure;
+import dial.ConnectFailure;
 
 /** What the server tells the access log and the metrics: per-connection records and per-endpoint counters. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)

@@ -25,7 +25,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import pool.Backend;
-import pool.ConnectFailure;
+import dial.ConnectFailure;
 
 /**
  * {@code retry_on: empty-response}: an endpoint that closes or resets before its first byte is

@@ -1,5 +1,6 @@
 package proxy;
 
+import dial.Dialer;
 import algorithms.Strategy;
 import config.Config;
 import config.Endpoint;

@@ -1,4 +1,4 @@
-package proxy;
+package tcp;
 
 import static java.lang.System.Logger.Level.WARNING;
 
@@ -30,17 +30,28 @@ final class Refusals {
 
     /** A client of {@code route} was closed because no endpoint could take it. */
     void refused(String route, String client, String reason, long nowNanos) {
-        synchronized (this) {
-            this.route = route;
-            if (loggedOnce && nowNanos - loggedAt < EVERY.toNanos()) {
-                unlogged++;
-                lastReason = reason;
-                return;
-            }
-            loggedOnce = true;
-            loggedAt = nowNanos;
+        if (first(route, reason, nowNanos)) LOG.log(WARNING, "{0}: {1}: refused, no endpoint could take it: {2}", route, client, reason);
+    }
+
+    /**
+     * A client of the address {@code route} names was closed before a route was chosen: its
+     * preamble failed, or no route of the address takes it.
+     */
+    void rejected(String route, String client, String reason, long nowNanos) {
+        if (first(route, reason, nowNanos)) LOG.log(WARNING, "{0}: {1}: closed before a route was chosen: {2}", route, client, reason);
+    }
+
+    /** Whether this refusal gets a line of its own; else it is counted for {@link #flush}. */
+    private synchronized boolean first(String route, String reason, long nowNanos) {
+        this.route = route;
+        if (loggedOnce && nowNanos - loggedAt < EVERY.toNanos()) {
+            unlogged++;
+            lastReason = reason;
+            return false;
         }
-        LOG.log(WARNING, "{0}: {1}: refused, no endpoint could take it: {2}", route, client, reason);
+        loggedOnce = true;
+        loggedAt = nowNanos;
+        return true;
     }
 
     /** Logs how many were refused without a line of their own, once their second is over. */

@@ -1,4 +1,4 @@
-package proxy;
+package dial;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -47,7 +47,7 @@ class TcpDialerTest {
 
     @Test
     void aClosedPortIsRefused() throws Exception {
-        int closed = TestServers.closedPort();
+        int closed = closedPort();
         assertThrows(ConnectException.class, () -> Dialer.TCP.dial("127.0.0.1", closed, Duration.ofSeconds(5)));
     }
 
@@ -83,6 +83,13 @@ class TcpDialerTest {
             } finally {
                 for (SocketChannel c : filling) c.close();
             }
+        }
+    }
+
+    /** A port on loopback that nothing listens on (bound, noted, closed). */
+    private static int closedPort() throws java.io.IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
         }
     }
 }

@@ -1,4 +1,4 @@
-package pool;
+package health;
 
 /**
  * Monotonic time in nanoseconds, injectable so that tests of cool-downs and slow start can move time

@@ -1,4 +1,4 @@
-package proxy;
+package tcp;
 
 import static java.lang.System.Logger.Level.DEBUG;
 import static java.lang.System.Logger.Level.WARNING;
@@ -15,14 +15,17 @@ import java.nio.channels.SocketChannel;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import pool.BackendPool;
+import loop.EventLoop;
+import routing.RouteTable;
+import traffic.Outcome;
 
 /**
- * One listening socket, accepted on by the server's event loops.
+ * One TCP listening socket, accepted on by the server's event loops, and the {@link RouteTable} of
+ * the routes bound to its address.
  *
  * <p>The socket is non-blocking and registered for {@code OP_ACCEPT} with every loop; a loop that
  * sees it ready accepts what is queued (a batch at most, so that forwarding is not starved) and
- * dials each client itself ({@link Connection}): no thread of its own and no hand-over, as in
+ * opens each client's connection itself ({@link Connection}): no thread of its own and no hand-over, as in
  * HAProxy. With several loops, each accepts for itself, and the busiest accepts least. (The usual
  * Java design, a platform thread blocked in {@code accept} handing clients to the loops, measured
  * 0.80× HAProxy's new connections per second and 112 µs of CPU per connection; this, in the same
@@ -32,30 +35,31 @@ import pool.BackendPool;
  * <p>With {@code max_connections}, a permit is taken <em>before</em> {@code accept}: over the limit,
  * a loop stops watching the socket and clients wait in the kernel's backlog instead of being
  * accepted and then dropped; the permit is given back when the connection ends, which sets the
- * loops watching again. A reload swaps the pool (and the limit) without touching the socket, so
- * there is no moment without a listener.
+ * loops watching again. That is the limit of a route alone on its address. A reload swaps the
+ * route table (and the limit) without touching the socket, so there is no moment without a listener.
  */
-final class Listener implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger(Listener.class.getName());
+public final class TcpListener implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(TcpListener.class.getName());
     private static final int BACKLOG = 4096; // the kernel caps it at net.core.somaxconn
     /** Clients accepted per readiness at most, before the loop serves its other keys. */
     private static final int BATCH = 64;
     private static final long BACK_OFF_NANOS = 100_000_000;
 
-    private final Server server;
+    private final Pipeline pipeline;
     private final ServerSocketChannel channel;
     private final ConnectionLimit limit;
     private final Refusals refusals;
     private volatile List<Acceptor> acceptors = List.of(); // set once, by start()
-    private volatile BackendPool pool;
+    private volatile RouteTable table;
     private volatile boolean open = true;
     private volatile boolean paused; // some acceptor stopped watching for want of a permit
 
-    Listener(Server server, BackendPool pool, boolean reusePort) throws IOException {
-        this.server = server;
-        this.pool = pool;
-        var route = pool.route();
-        this.limit = new ConnectionLimit(route.maxConnections());
+    /** Binds the address of {@code table}'s routes; accepting starts with {@link #start}. */
+    public TcpListener(Pipeline pipeline, RouteTable table, boolean reusePort) throws IOException {
+        this.pipeline = pipeline;
+        this.table = table;
+        var route = table.first();
+        this.limit = new ConnectionLimit(limitOf(table));
         this.refusals = new Refusals();
         this.channel = ServerSocketChannel.open();
         try {
@@ -70,33 +74,44 @@ final class Listener implements AutoCloseable {
         }
     }
 
+    /** The limit before accept: a route alone on its address has its own {@code max_connections}. */
+    private static int limitOf(RouteTable table) {
+        return table.alone() == null ? 0 : table.alone().maxConnections();
+    }
+
     /** Starts accepting on every loop of {@code loops}. */
-    void start(List<EventLoop> loops) {
+    public void start(List<EventLoop> loops) {
         acceptors = loops.stream().map(Acceptor::new).toList();
         for (Acceptor acceptor : acceptors) acceptor.loop.execute(acceptor::register);
     }
 
-    BackendPool pool() {
-        return pool;
+    public RouteTable table() {
+        return table;
     }
 
-    /** The route's rate-limited log of refused clients; it outlives a reload, as the listener does. */
+    /** The address's rate-limited log of refused clients; it outlives a reload, as the listener does. */
     Refusals refusals() {
         return refusals;
     }
 
+    /** Logs how many refusals had no line of their own: the server's reaper calls it. */
+    public void flushRefusals(long nowNanos) {
+        refusals.flush(nowNanos);
+    }
+
     /**
      * A reload kept this listening address: new connections use {@code next} from now on (its
-     * strategy, endpoints, timeouts, limit); connections already open keep the pool they started with.
+     * routes, their strategies, endpoints, timeouts, limit); connections already open keep the pool
+     * they started with.
      */
-    void swap(BackendPool next) {
-        limit.resize(next.route().maxConnections());
-        pool = next;
+    public void swap(RouteTable next) {
+        limit.resize(limitOf(next));
+        table = next;
         resumeAll(); // a larger limit has permits now
     }
 
     /** The bound address (the real port when the route asked for port 0). */
-    InetSocketAddress address() {
+    public InetSocketAddress address() {
         try {
             return (InetSocketAddress) channel.getLocalAddress();
         } catch (IOException e) {
@@ -104,7 +119,7 @@ final class Listener implements AutoCloseable {
         }
     }
 
-    /** A connection of this listener ended: room for the next one. Any thread. */
+    /** A connection of this listener ended: room for the next one. Loop threads. */
     void released() {
         limit.release();
         if (paused) resumeAll();
@@ -129,14 +144,14 @@ final class Listener implements AutoCloseable {
         try {
             channel.close();
         } catch (IOException e) {
-            LOG.log(WARNING, "{0}: closing the listener: {1}", pool.route().name(), e.getMessage());
+            LOG.log(WARNING, "{0}: closing the listener: {1}", table.first().name(), e.getMessage());
         }
         List<Acceptor> started = acceptors;
         var deregistered = new CountDownLatch(started.size());
         for (Acceptor acceptor : started) acceptor.loop.execute(() -> acceptor.loop.schedule(0, deregistered::countDown));
         try {
             if (!deregistered.await(5, TimeUnit.SECONDS)) {
-                LOG.log(WARNING, "{0}: the listening socket was not released within 5 s", pool.route().name());
+                LOG.log(WARNING, "{0}: the listening socket was not released within 5 s", table.first().name());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -174,7 +189,7 @@ final class Listener implements AutoCloseable {
                 } catch (IOException e) {
                     limit.release();
                     // e.g. too many open files: back off instead of spinning, the next accept may work
-                    LOG.log(WARNING, "{0}: accept failed: {1}", pool.route().name(), e.getMessage());
+                    LOG.log(WARNING, "{0}: accept failed: {1}", table.first().name(), e.getMessage());
                     watch(0);
                     loop.schedule(BACK_OFF_NANOS, () -> watch(OP_ACCEPT));
                     return;
@@ -189,12 +204,13 @@ final class Listener implements AutoCloseable {
 
         private void serve(SocketChannel client) {
             Connection connection;
+            RouteTable routes = table;
             try {
                 client.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                connection = new Connection(server, Listener.this, pool, client, loop);
+                connection = new Connection(pipeline, TcpListener.this, routes, client, loop);
             } catch (IOException | RuntimeException e) {
-                LOG.log(DEBUG, "{0}: dropped a client at accept: {1}", pool.route().name(), e.toString());
-                Listener.this.released();
+                LOG.log(DEBUG, "{0}: dropped a client at accept: {1}", routes.first().name(), e);
+                TcpListener.this.released();
                 try {
                     client.close();
                 } catch (IOException ignored) {
@@ -202,23 +218,23 @@ final class Listener implements AutoCloseable {
                 }
                 return;
             }
-            server.serve(connection);
             try {
                 connection.open();
             } catch (RuntimeException e) { // a bug: end this connection (and count it ended), accept the next
-                LOG.log(WARNING, "{0}: dialling failed: {1}", pool.route().name(), e.toString());
+                LOG.log(WARNING, "{0}: opening a connection failed: {1}", routes.first().name(), e.toString());
+                LOG.log(DEBUG, "the bug's stack trace", e);
                 connection.abort(Outcome.SHUTDOWN, null);
             }
         }
 
         /**
-         * No permit: stop watching until a connection ends ({@link Listener#released}). Returns true
+         * No permit: stop watching until a connection ends ({@link TcpListener#released}). Returns true
          * if a permit came meanwhile (taken, go on): a release between the failed try and the flag
          * would otherwise be missed.
          */
         private boolean pause() {
             paused = true;
-            Listener.this.paused = true;
+            TcpListener.this.paused = true;
             watch(0);
             if (!limit.tryAcquire()) return false;
             paused = false;

@@ -1,4 +1,4 @@
-package proxy;
+package tcp;
 
 import static java.nio.channels.SelectionKey.OP_READ;
 import static java.nio.channels.SelectionKey.OP_WRITE;
@@ -7,9 +7,13 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
+import loop.EventLoop;
+import traffic.Outcome;
 
 /**
- * One direction of a forwarded connection: bytes from {@code source} to {@code target}.
+ * The event loops' {@link Forwarding} engine. A flow is one direction of a forwarded connection:
+ * bytes from {@code source} to {@code target}; the upstream flow (client to endpoint) is the
+ * connection's {@link Forwarding} and answers for both.
  *
  * <p>Everything in this class runs on the thread of the {@link EventLoop} the connection was handed
  * to, so nothing here is synchronized. A connection has two flows, each the other's {@link #reverse};
@@ -27,8 +31,8 @@ import java.nio.channels.SocketChannel;
  * running. A read failure resets the target, a write failure resets the source: the peer learns the
  * same thing a direct connection would have told it.
  */
-final class Flow implements EventLoop.Handler {
-    private final Connection connection;
+final class Flow implements EventLoop.Handler, Forwarding {
+    private final Forwarding.Events connection;
     private final SocketChannel source;
     private final SocketChannel target;
     private final boolean upstream;
@@ -38,7 +42,7 @@ final class Flow implements EventLoop.Handler {
     private boolean ended; // EOF read and the target's output shut down
     private long bytes;
 
-    private Flow(Connection connection, SocketChannel source, SocketChannel target, boolean upstream) {
+    private Flow(Forwarding.Events connection, SocketChannel source, SocketChannel target, boolean upstream) {
         this.connection = connection;
         this.source = source;
         this.target = target;
@@ -46,17 +50,33 @@ final class Flow implements EventLoop.Handler {
     }
 
     /**
-     * Registers both channels (non-blocking) with {@code loop}'s selector, reading both ways.
+     * {@link Forwarding.Engine}: registers both channels (non-blocking) with {@code loop}'s selector,
+     * reading both ways, after writing {@code head} to the endpoint (what the endpoint does not take
+     * at once waits, and the client is read once it is out).
      *
      * @return the upstream flow (client → endpoint); its {@link #reverse} is the downstream one
      */
-    static Flow register(Connection connection, EventLoop loop, SocketChannel client, SocketChannel endpoint) throws IOException {
+    static Flow start(Forwarding.Events connection, EventLoop loop, SocketChannel client, SocketChannel endpoint,
+                      ByteBuffer head, int headClientBytes) throws IOException {
         Flow up = new Flow(connection, client, endpoint, true);
         Flow down = new Flow(connection, endpoint, client, false);
         up.reverse = down;
         down.reverse = up;
         up.key = client.register(loop.selector(), OP_READ, up);
         down.key = endpoint.register(loop.selector(), OP_READ, down);
+        if (head != null) {
+            if (headClientBytes > 0) {
+                connection.moved(headClientBytes, true);
+                up.bytes = headClientBytes;
+            }
+            // at once: a connect that completed is writable, and a greeting goes out with the
+            // client's first bytes in one write
+            endpoint.write(head);
+            if (head.hasRemaining()) {
+                up.pending = connection.buffers().take().put(head).flip();
+                up.watch();
+            }
+        }
         return up;
     }
 
@@ -67,16 +87,17 @@ final class Flow implements EventLoop.Handler {
 
     @Override
     public void stop() {
-        connection.closeFor(Outcome.SHUTDOWN);
+        connection.close(Outcome.SHUTDOWN);
     }
 
-    Flow reverse() {
-        return reverse;
+    @Override
+    public long bytesUp() {
+        return upstream ? bytes : reverse.bytes;
     }
 
-    /** Bytes forwarded so far: written to the target, or waiting in {@link #pending} for it. */
-    long bytes() {
-        return bytes;
+    @Override
+    public long bytesDown() {
+        return upstream ? reverse.bytes : bytes;
     }
 
     /** The selector says {@code key}'s channel is ready: it is this flow's source and the reverse flow's target. */
@@ -174,7 +195,7 @@ final class Flow implements EventLoop.Handler {
         ended = true;
         connection.ended(upstream ? Outcome.CLIENT_CLOSED : Outcome.ENDPOINT_CLOSED);
         if (reverse.ended) { // both ways done: the close that follows sends the FIN, one system call fewer
-            connection.terminate();
+            connection.finished();
             return;
         }
         shutdownTarget();
@@ -190,7 +211,8 @@ final class Flow implements EventLoop.Handler {
     }
 
     /** Stops reading the source (the client, while a replay dials): its key stays, with no interest. */
-    void pause() {
+    @Override
+    public void pause() {
         if (key.isValid()) key.interestOps(0);
     }
 
@@ -199,7 +221,8 @@ final class Flow implements EventLoop.Handler {
      * over this one's selection key and state, and starts by writing {@code replay} to the endpoint
      * (and then its EOF, if the client had sent one). This flow and its reverse are dropped.
      */
-    Flow redirect(SocketChannel endpoint, ByteBuffer replay) throws IOException {
+    @Override
+    public Flow redirect(SocketChannel endpoint, ByteBuffer replay) throws IOException {
         Flow up = new Flow(connection, source, endpoint, true);
         Flow down = new Flow(connection, endpoint, source, false);
         up.reverse = down;
@@ -209,7 +232,7 @@ final class Flow implements EventLoop.Handler {
         up.key = key;
         key.attach(up);
         down.key = endpoint.register(key.selector(), OP_READ, down);
-        if (replay.hasRemaining()) { // written when the endpoint is writable, by flush(), as any pending bytes
+        if (replay != null && replay.hasRemaining()) { // written when the endpoint is writable, by flush(), as any pending bytes
             up.pending = connection.buffers().take().put(replay).flip();
         } else if (ended) {
             up.shutdownTarget();
@@ -231,8 +254,14 @@ final class Flow implements EventLoop.Handler {
         if (key.interestOps() != ops) key.interestOps(ops);
     }
 
-    /** The connection is over: gives back a pending buffer. Its bytes are lost, as the sockets are closed. */
-    void release() {
+    /** The connection is over: gives back both directions' pending buffers. Their bytes are lost, as the sockets are closed. */
+    @Override
+    public void release() {
+        giveBack();
+        reverse.giveBack();
+    }
+
+    private void giveBack() {
         if (pending != null) {
             connection.buffers().give(pending);
             pending = null;

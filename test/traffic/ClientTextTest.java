@@ -1,4 +1,4 @@
-package proxy;
+package traffic;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,4 +1,4 @@
-package pool;
+package health;
 
 import static java.lang.System.Logger.Level.DEBUG;
 import static java.lang.System.Logger.Level.INFO;
@@ -9,6 +9,7 @@ import config.Endpoint;
 import config.Health;
 import config.HealthCheck;
 import config.Route;
+import dial.ConnectFailure;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -237,14 +238,14 @@ public final class HealthState {
             if (ejected) {
                 if (now - ejectedUntil >= 0) { // the half-open try failed: another cool-down
                     ejectedUntil = now + r.cooldownNanos();
-                    LOG.log(DEBUG, "endpoint {0} still down: {1}, next try in {2}", r.name(), describe(why), r.cooldownText());
+                    LOG.log(DEBUG, "endpoint {0} still down: {1}, next try in {2}", r.name(), why.description(), r.cooldownText());
                 }
                 return;
             }
             int failures = connectFailures.incrementAndGet();
             if (failures < r.passiveFailures()) return;
             boolean before = healthy();
-            String reasonNow = describe(why) + " x" + failures;
+            String reasonNow = why.description() + " x" + failures;
             reason = reasonNow;
             ejectedUntil = now + r.cooldownNanos(); // these before ejected: readers read them after it
             ejected = true;
@@ -298,15 +299,6 @@ public final class HealthState {
         LOG.log(INFO, "endpoint {0} up: {1}{2}", r.name(), why, r.slowStartText());
     }
 
-    private static String describe(ConnectFailure why) {
-        return switch (why) {
-            case REFUSED -> "connect refused";
-            case TIMEOUT -> "connect timed out";
-            case UNRESOLVED -> "name does not resolve";
-            case OTHER -> "connect failed";
-            case EMPTY -> "closed without answering";
-        };
-    }
 
     @Override
     public String toString() {

@@ -1,4 +1,4 @@
-package pool;
+package health;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -11,6 +11,7 @@ import config.HealthCheck;
 import config.Passive;
 import config.Route;
 import config.Timeouts;
+import dial.ConnectFailure;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;

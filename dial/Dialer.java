@@ -1,4 +1,4 @@
-package proxy;
+package dial;
 
 import java.io.IOException;
 import java.nio.channels.SocketChannel;

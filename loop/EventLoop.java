@@ -1,5 +1,6 @@
-package proxy;
+package loop;
 
+import static java.lang.System.Logger.Level.DEBUG;
 import static java.lang.System.Logger.Level.ERROR;
 import static java.lang.System.Logger.Level.WARNING;
 
@@ -7,7 +8,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
-import java.nio.channels.SocketChannel;
+import java.nio.channels.SelectableChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.PriorityQueue;
@@ -16,9 +17,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Consumer;
 
 /**
- * An event loop: one {@link Selector}, on its own platform thread, that accepts clients on every
- * listener ({@link Listener}), dials their endpoints ({@link Connection}) and copies bytes both ways
- * ({@link Flow}).
+ * An event loop: one {@link Selector}, on its own platform thread, that serves any selectable
+ * channel through a {@link Handler}: for TCP it accepts clients on every listener, dials their
+ * endpoints and copies bytes both ways (package {@code tcp}).
  *
  * <p>Why a selector rather than a virtual thread per direction: a blocking read on a virtual thread
  * first fails with EAGAIN, arms a one-shot registration in the JDK's poller and parks, and the
@@ -33,33 +34,33 @@ import java.util.function.Consumer;
  * blocking mode once more (fcntl). A platform thread waits in its own {@code epoll_wait}.
  * Measured with new connections (wrk, {@code Connection: close}): 31.4 against 33.1 system calls
  * per connection, 105 against 122 µs of CPU, 0.76× against 0.69× HAProxy's rate, same run.
- * The server runs one loop per two cores (see {@code Server}).
+ * The server runs one loop per two cores (see {@code proxy.Server}).
  *
- * <p>The loop also dials: a connection's connect waits for {@code OP_CONNECT} here, under a
- * {@link #schedule}d deadline; the select waits no longer than the earliest one.
+ * <p>Deadlines (a connect's, a preamble's) are {@link #schedule}d timers; the select waits no
+ * longer than the earliest one.
  *
  * <p>Threads: {@link #run()}, every task given to {@link #execute} and every timer run on the loop's
  * thread; {@link #execute} and {@link #stop} may be called from any thread, the rest only on the loop's.
  */
-final class EventLoop implements Runnable {
+public final class EventLoop implements Runnable {
     private static final System.Logger LOG = System.getLogger(EventLoop.class.getName());
 
     private final Selector selector;
-    /** Every read goes here first and is written straight out; see {@link Flow}. */
-    private final ByteBuffer shared = ByteBuffer.allocateDirect(Server.LARGE_BUFFER);
+    /** Every read goes here first and is written straight out: see {@link Handler#ready}. */
+    private final ByteBuffer shared;
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final Thread thread;
     private boolean open = true; // loop thread only
     /** Channels whose keys were cancelled, to close once the next select has deregistered them. Loop thread only. */
-    private final List<SocketChannel> closing = new ArrayList<>();
+    private final List<SelectableChannel> closing = new ArrayList<>();
     /** Pending deadlines, earliest first; cancelled ones stay until they come first. Loop thread only. */
     private final PriorityQueue<Timer> timers = new PriorityQueue<>((a, b) -> Long.signum(a.at - b.at));
 
     /**
-     * What a selection key of the loop's is attached to: a {@link Flow}, a {@link Connection} whose
-     * connect is pending, or a {@link Listener}'s accepting side.
+     * What a selection key of the loop's is attached to: for TCP a listener's accepting side, a
+     * connection in its preamble or with a connect pending, or a direction of a forwarded connection.
      */
-    interface Handler {
+    public interface Handler {
         /** {@code key} is ready; {@code shared} is the loop's buffer, free to use until this returns. */
         void ready(SelectionKey key, ByteBuffer shared);
 
@@ -71,7 +72,7 @@ final class EventLoop implements Runnable {
     }
 
     /** A task to run on the loop's thread once its time comes, unless cancelled first. */
-    static final class Timer {
+    public static final class Timer {
         private final long at; // System.nanoTime()
         private Runnable task; // null once cancelled or run
 
@@ -81,37 +82,42 @@ final class EventLoop implements Runnable {
         }
 
         /** It will not run. Loop thread only. */
-        void cancel() {
+        public void cancel() {
             task = null;
         }
     }
 
     private final Consumer<Throwable> failed;
 
-    /** @param failed told, on the loop's thread, when the loop itself fails and ends (not when it is stopped) */
-    EventLoop(String name, Consumer<Throwable> failed) throws IOException {
+    /**
+     * @param bufferSize the size of the buffer every read of the loop's goes into first
+     * @param failed     told, on the loop's thread, when the loop itself fails and ends (not when it is stopped)
+     */
+    public EventLoop(String name, int bufferSize, Consumer<Throwable> failed) throws IOException {
         this.failed = failed;
+        this.shared = ByteBuffer.allocateDirect(bufferSize);
         this.selector = Selector.open();
-        this.thread = Thread.ofPlatform().daemon().name(name).unstarted(this); // daemon, as the virtual thread it was
+        // daemon: a loop must never keep the JVM alive; the server's shutdown stops it first
+        this.thread = Thread.ofPlatform().daemon().name(name).unstarted(this);
     }
 
-    void start() {
+    public void start() {
         thread.start();
     }
 
-    /** For {@link Flow#register}, on the loop's thread. */
-    Selector selector() {
+    /** To register channels with, on the loop's thread. */
+    public Selector selector() {
         return selector;
     }
 
     /** Runs {@code task} on the loop's thread, soon. Tasks run in the order given. */
-    void execute(Runnable task) {
+    public void execute(Runnable task) {
         tasks.add(task);
         if (Thread.currentThread() != thread) selector.wakeup();
     }
 
     /** Runs {@code task} on the loop's thread in {@code nanos} (or a little later). Loop thread only. */
-    Timer schedule(long nanos, Runnable task) {
+    public Timer schedule(long nanos, Runnable task) {
         Timer timer = new Timer(System.nanoTime() + nanos, task);
         timers.add(timer);
         return timer;
@@ -179,12 +185,13 @@ final class EventLoop implements Runnable {
             handler.ready(key, shared);
         } catch (RuntimeException e) { // a bug: end that connection, keep the loop serving the others
             LOG.log(WARNING, "{0}: forwarding failed: {1}", thread.getName(), e.toString());
+            LOG.log(DEBUG, "the bug's stack trace", e);
             handler.failed();
         }
     }
 
     /**
-     * Closes {@code channel}, a socket of a connection on this loop, on the loop's thread.
+     * Closes {@code channel}, a channel served by this loop, on the loop's thread.
      *
      * <p>Why not {@code channel.close()} at once: the JDK cannot close the descriptor of a channel that
      * is still registered with a selector; it defers that to the selector's next select and meanwhile,
@@ -194,7 +201,7 @@ final class EventLoop implements Runnable {
      * {@code selectNow}, has deregistered it: the close is then a plain {@code close(2)}. A reset
      * (SO_LINGER 0) is still a reset.
      */
-    void close(SocketChannel channel) {
+    public void close(SelectableChannel channel) {
         if (channel == null) return;
         SelectionKey key = channel.keyFor(selector);
         if (key == null || Thread.currentThread() != thread) {
@@ -207,12 +214,12 @@ final class EventLoop implements Runnable {
 
     private void closeDeregistered(int count) {
         if (count == 0) return;
-        List<SocketChannel> done = closing.subList(0, count);
+        List<SelectableChannel> done = closing.subList(0, count);
         done.forEach(EventLoop::closeQuietly);
         done.clear();
     }
 
-    private static void closeQuietly(SocketChannel channel) {
+    private static void closeQuietly(SelectableChannel channel) {
         try {
             channel.close();
         } catch (IOException ignored) {
@@ -230,6 +237,7 @@ final class EventLoop implements Runnable {
             task.run();
         } catch (RuntimeException e) {
             LOG.log(WARNING, "{0}: a task failed: {1}", thread.getName(), e.toString());
+            LOG.log(DEBUG, "the bug's stack trace", e);
         }
     }
 
@@ -237,7 +245,7 @@ final class EventLoop implements Runnable {
      * Ends the loop after the tasks given so far, closing the connections still on it; waits for
      * that. The server calls it after its drain, when no connection is handed over any more.
      */
-    void stop() {
+    public void stop() {
         execute(() -> open = false);
         try {
             thread.join();

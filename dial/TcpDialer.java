@@ -1,4 +1,4 @@
-package proxy;
+package dial;
 
 import static java.net.StandardProtocolFamily.INET;
 import static java.net.StandardProtocolFamily.INET6;

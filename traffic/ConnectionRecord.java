@@ -1,4 +1,4 @@
-package proxy;
+package traffic;
 
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
@@ -26,7 +26,7 @@ public record ConnectionRecord(Instant start, String route, InetSocketAddress cl
      * {@code address:port}, IPv6 in brackets; "?" for null. Formatted only when a log line needs it,
      * not for every connection: the connection keeps the socket's own address object.
      */
-    static String text(InetSocketAddress address) {
+    public static String text(InetSocketAddress address) {
         if (address == null) return "?";
         String host = address.getAddress().getHostAddress();
         return address.getAddress() instanceof Inet6Address ? "[" + compact(host) + "]:" + address.getPort() : host + ":" + address.getPort();

@@ -1,4 +1,4 @@
-package proxy;
+package tcp;
 
 import java.util.concurrent.Semaphore;
 
@@ -17,10 +17,6 @@ final class ConnectionLimit {
     ConnectionLimit(int max) {
         limit = max > 0 ? max : UNLIMITED;
         permits = new Permits(limit);
-    }
-
-    void acquire() throws InterruptedException {
-        permits.acquire();
     }
 
     /** A permit if one is free now, without waiting. */

@@ -1,4 +1,4 @@
-package proxy;
+package traffic;
 
 /** How a proxied connection ended. */
 public enum Outcome {
@@ -12,6 +12,8 @@ public enum Outcome {
     ENDPOINT_RESET("endpoint reset"),
     /** Nothing moved either way for the route's idle timeout. */
     IDLE_TIMEOUT("timeout"),
+    /** The start of the connection did not pass its preamble (a bad or late PROXY header), or no route takes it. */
+    REJECTED("rejected"),
     /** No endpoint could be connected: all refused, timed out, or none was up. */
     NO_ENDPOINT("refused"),
     /** Still open when the shutdown grace period ended (or its endpoint was closed on purpose). */

@@ -1,0 +1,26 @@
+package tcp;
+
+import config.Endpoint;
+import java.net.InetSocketAddress;
+
+/**
+ * What featherlb writes to an endpoint after the connect, before any client byte (a PROXY header),
+ * and again after a redial to the next endpoint. It goes out in the same write as the first client
+ * bytes, so a receiver that wants the whole header in one segment gets it.
+ */
+@FunctionalInterface
+public interface Greeting {
+    /** The bytes for {@code endpoint}, or null for none (this endpoint does not want one). */
+    byte[] bytes(Context context, Endpoint endpoint);
+
+    /**
+     * What a greeting may tell the endpoint about the connection.
+     *
+     * @param client      the client's address (the learned one where a preamble learned it)
+     * @param destination the address the client connected to
+     * @param serverName  the TLS server name the route was chosen by, or null
+     * @param id          the connection's id (the access log's {@code id})
+     */
+    record Context(InetSocketAddress client, InetSocketAddress destination, String serverName, long id) {
+    }
+}
