@@ -1,6 +1,6 @@
 # featherlb: the everyday commands. Everything runs through ./jbang (an installed jbang, or one
 # bootstrapped from Maven Central) with Java 25: JAVA_HOME when it holds 25+, else Temurin 25 in
-# /usr/lib/jvm. See README.md.
+# /usr/lib/jvm. See README.md and docs/development.md.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
