@@ -62,12 +62,14 @@ import java.nio.file.Path;
 import java.security.Security;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.LogManager;
 import memory.HeapTrimmer;
 import metrics.Metrics;
+import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -78,15 +80,18 @@ import reload.ConfigWatcher;
 import reload.Reloader;
 
 /** The featherlb command: reads the config, starts the server, stops it on SIGTERM/SIGINT. Wiring only. */
+// Every line of the footer fits in 80 columns, since picocli wraps a longer one wherever the width
+// falls (once mid-comment); test/launch/UsageWidthTest renders --help at COLUMNS=80 and checks.
 @Command(name = "featherlb", mixinStandardHelpOptions = true, version = "featherlb 0.1.0",
         sortOptions = false, usageHelpAutoWidth = true,
+        subcommands = AutoComplete.GenerateCompletion.class,
         description = {
             "A lightweight TCP load balancer: listens on each route's address and spreads incoming "
                 + "connections over the route's endpoints with the route's strategy, forwarding bytes both ways.",
             ""},
         footer = {
             "",
-            "Config (YAML, see featherlb.yaml and README.md):",
+            "Config (YAML; see featherlb.yaml and docs/configuration.md):",
             "  routes:",
             "    - name: web                  # optional, default host:port",
             "      host: 0.0.0.0              # listen address",
@@ -97,17 +102,18 @@ import reload.Reloader;
             "      retries: 3                 # further endpoints tried when a connect fails",
             "      retry_on: [connect-failure] # add empty-response: resend unanswered",
             "      health_check:              # optional; without it only passive checks run",
-            "        type: tcp                # or http (path: /healthz), send_expect (send:, expect:)",
+            "        type: tcp                # or http (with path: /healthz),",
+            "                                 # or send_expect (with send:, expect:)",
             "        interval: 2s",
             "        timeout: 1s",
             "        rise: 2                  # passed checks in a row to come back",
             "        fall: 3                  # failed checks in a row to go down",
-            "      passive: {failures: 3, cooldown: 10s}   # failed connects that take an endpoint out",
-            "      slow_start: 10s            # optional: ramp a recovered endpoint's weight up",
+            "      passive: {failures: 3, cooldown: 10s}  # 3 failed connects: out for 10s",
+            "      slow_start: 10s            # optional; ramps a returning endpoint up",
             "      on_down: leave             # or close: close its open connections",
             "      endpoints:",
             "        - {host: localhost, port: 8081, weight: 1, backup: false}",
-            "          # health_check: {port: 9000}   # per endpoint: override any check field",
+            "          # health_check: {port: 9000}  # per endpoint: any check field",
             "  shutdown_grace: 10s",
             "  reuse_port: false              # true: a new process may bind the same ports",
             "  admin:                         # off when absent",
@@ -122,7 +128,14 @@ import reload.Reloader;
             "an invalid file is logged and the running config kept; open connections",
             "are never cut by a reload.",
             "",
-            "Exit codes: 0 ok, 1 cannot start (e.g. port in use) or an event loop failed,", "2 bad config or command line."})
+            "Exit codes: 0 ok, 1 cannot start (e.g. port in use) or an event loop failed,",
+            "2 bad config or command line.",
+            "",
+            "Tab completion in bash or zsh: source <(featherlb generate-completion)",
+            "Without a clone, through the repository's jbang catalog:",
+            "  jbang featherlb@<owner>/<repo> --config my.yaml",
+            "More in README.md and docs/: configuration, algorithms, health,",
+            "observability, reload, deployment, performance, e2e, development."})
 public final class featherlb implements Callable<Integer> {
     private static final System.Logger LOG = System.getLogger("featherlb");
 
@@ -130,7 +143,9 @@ public final class featherlb implements Callable<Integer> {
             description = "config file (default: ${DEFAULT-VALUE})")
     Path config;
 
-    @Option(names = "--validate", description = "check the config, print its problems as FILE:LINE:COLUMN: message, and exit (0 valid, 2 not)")
+    // worded so that FILE:LINE:COLUMN is not split at 80 columns (picocli also breaks after a colon)
+    @Option(names = "--validate",
+            description = "check the config and exit (0 valid, 2 not); problems print as FILE:LINE:COLUMN: message")
     boolean validate;
 
     @Option(names = "--debug", description = "log every connection and connect attempt")
@@ -148,7 +163,27 @@ public final class featherlb implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String... args) {
-        System.exit(new CommandLine(new featherlb()).execute(args));
+        System.exit(commandLine(System.getenv()).execute(args));
+    }
+
+    /**
+     * The command with its usage width: {@code COLUMNS} when the environment sets it (as Python's
+     * argparse does; shells do not export it, so it is there when a user asks), else the terminal's
+     * width as picocli detects it, else 80.
+     */
+    static CommandLine commandLine(Map<String, String> env) {
+        CommandLine cl = new CommandLine(new featherlb());
+        try {
+            int columns = Integer.parseInt(env.getOrDefault("COLUMNS", "").trim());
+            if (columns > 0) {
+                // picocli's auto width would ask the terminal again, and it refuses widths under 55
+                cl.setUsageHelpAutoWidth(false);
+                cl.setUsageHelpWidth(Math.max(55, columns));
+            }
+        } catch (NumberFormatException e) {
+            // no COLUMNS, or not a number: the terminal's width, as before
+        }
+        return cl;
     }
 
     @Override

@@ -42,8 +42,8 @@ import proxy.Server;
 /**
  * The dashboard in a real browser: Debian's headless Chromium, driven through chromedriver, looks at
  * a running balancer that carries traffic. It must show every endpoint with a non-zero rate, and its
- * Drain button must drain. Screenshots go to target/dashboard.png (the README's docs/dashboard.png
- * is a copy of one) and target/dashboard-drained.png.
+ * Drain button must drain. Screenshots go to target/dashboard.png (docs/dashboard.png, shown in the
+ * README and docs/observability.md, is a copy of one) and target/dashboard-drained.png.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class DashboardBrowserTest {

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -31,10 +32,17 @@ final class Featherlb {
 
     /** Runs to completion (at most 30 s) and returns what it printed. */
     static Result run(String... args) throws IOException, InterruptedException {
+        return run(Map.of(), args);
+    }
+
+    /** The same with these variables added to the environment. */
+    static Result run(Map<String, String> env, String... args) throws IOException, InterruptedException {
         Path out = Files.createTempFile("featherlb-out", ".txt");
         Path err = Files.createTempFile("featherlb-err", ".txt");
         try {
-            Process p = command(args).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            ProcessBuilder pb = command(args);
+            pb.environment().putAll(env);
+            Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
             if (!p.waitFor(30, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 throw new AssertionError("featherlb " + String.join(" ", args) + " did not finish in 30 s");

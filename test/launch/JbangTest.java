@@ -19,8 +19,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The ways users start featherlb through jbang: from a URL without cloning, and as an installed
- * app. Both go through the repository's ./jbang launcher, as a user without jbang would.
+ * The ways users start featherlb through jbang: from a URL without cloning, as an installed app,
+ * and by its alias in jbang-catalog.json. All go through the repository's ./jbang launcher, as a
+ * user without jbang would.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class JbangTest {
@@ -63,5 +64,16 @@ class JbangTest {
         run(env, List.of("./jbang", "app", "install", "--force", "--name", "featherlb", "featherlb.java"));
         String version = run(env, List.of(jbangHome.resolve("bin/featherlb").toString(), "--version"));
         assertTrue(version.contains("featherlb "), version);
+    }
+
+    @Test
+    void runsByItsCatalogAlias(@TempDir Path jbangHome) throws Exception {
+        // `jbang featherlb@<owner>/<repo>` reads <repo>'s jbang-catalog.json from GitHub; a path to
+        // the file is the same lookup without the network, and script-ref resolves beside the file
+        String catalog = Path.of("jbang-catalog.json").toAbsolutePath().toString();
+        String version = run(Map.of("JBANG_DIR", jbangHome.toString()),
+                List.of("./jbang", "--quiet", "featherlb@" + catalog, "--version"));
+        // a line of its own: jbang's "No alias found with name 'featherlb'" must not pass
+        assertTrue(version.lines().anyMatch(l -> l.matches("featherlb \\d+\\..*")), version);
     }
 }

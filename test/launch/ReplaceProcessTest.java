@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Timeout;
  * second featherlb binds the same port, then the first gets SIGTERM, stops accepting and drains.
  *
  * <p>Runs in a network namespace of its own (made with {@code unshare --net}) with
- * {@code net.ipv4.tcp_migrate_req=1}, as the README advises: without it the kernel resets a
+ * {@code net.ipv4.tcp_migrate_req=1}, as docs/deployment.md advises: without it the kernel resets a
  * connection still queued on the old listener at the instant it closes. That window is narrow (4 of
  * 4 runs without the setting served every request), but a test must not depend on luck. The
  * namespace keeps the setting, and the traffic, to this test. This test is also what found that an
