@@ -2,11 +2,12 @@
 //JAVA 25
 //DEPS info.picocli:picocli:4.7.7
 //DEPS org.yaml:snakeyaml:2.5
+//DEPS com.fasterxml.jackson.jr:jackson-jr-objects:2.23.0
 //DEPS io.prometheus:prometheus-metrics-core:1.10.0
 //DEPS io.prometheus:prometheus-metrics-exporter-httpserver:1.10.0
 //DEPS io.prometheus:prometheus-metrics-instrumentation-jvm:1.10.0
 //SOURCES accesslog/AccessLogWriter.java accesslog/LineFormat.java
-//SOURCES admin/AdminServer.java admin/ApiException.java admin/ApiHandler.java admin/ApiRequest.java admin/ReloadApi.java
+//SOURCES admin/AdminServer.java admin/ApiException.java admin/ApiJson.java admin/ApiHandler.java admin/ApiRequest.java admin/ReloadApi.java
 //SOURCES admin/Dashboard.java admin/Reply.java admin/Router.java admin/RoutesApi.java
 //SOURCES algorithms/Algorithm.java algorithms/Candidates.java algorithms/Strategy.java
 //SOURCES algorithms/SmoothRoundRobin.java algorithms/WeightedRandom.java algorithms/LeastConnections.java
@@ -17,7 +18,6 @@
 //SOURCES config/Health.java config/HealthCheck.java config/HealthSections.java config/Passive.java
 //SOURCES health/HealthChecker.java health/HealthChecks.java health/HealthState.java health/Ticker.java health/HttpProbe.java health/Probe.java health/Reply.java
 //SOURCES health/SendExpectProbe.java
-//SOURCES json/Json.java json/JsonException.java
 //SOURCES memory/HeapTrimmer.java
 //SOURCES metrics/Metrics.java
 //SOURCES pool/Backend.java pool/BackendPool.java pool/Lease.java pool/Pools.java

@@ -1,9 +1,9 @@
 package accesslog;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import config.AccessLog;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import json.Json;
 import traffic.ConnectionRecord;
 
 /**
@@ -48,17 +48,17 @@ public interface LineFormat {
         out.append("{\"time\":\"");
         TIME.formatTo(r.start(), out);
         out.append("\",\"route\":");
-        Json.quote(out, r.route());
+        quote(out, r.route());
         out.append(",\"client\":");
-        Json.quote(out, r.client());
+        quote(out, r.client());
         out.append(",\"endpoint\":");
-        Json.write(out, r.endpoint());
+        quote(out, r.endpoint());
         out.append(",\"bytes_up\":").append(r.bytesUp());
         out.append(",\"bytes_down\":").append(r.bytesDown());
         out.append(",\"duration_ms\":");
         millis(out, r);
         out.append(",\"outcome\":");
-        Json.write(out, r.outcome() == null ? null : r.outcome().label());
+        quote(out, r.outcome() == null ? null : r.outcome().label());
         out.append('}');
     };
 
@@ -85,7 +85,21 @@ public interface LineFormat {
             char c = value.charAt(i);
             quote = c <= ' ' || c == '"' || c == '=' || c == '\\';
         }
-        if (quote) Json.quote(out, value); // logfmt quoting is JSON's
+        if (quote) quote(out, value); // logfmt quoting is JSON's
         else out.append(value);
+    }
+
+    /**
+     * {@code value} as a JSON string, or null. Jackson's encoder appends in place and allocates
+     * only for a character that needs an escape: the writer thread formats a line per connection.
+     */
+    private static void quote(StringBuilder out, String value) {
+        if (value == null) {
+            out.append("null");
+            return;
+        }
+        out.append('"');
+        JsonStringEncoder.getInstance().quoteAsString(value, out);
+        out.append('"');
     }
 }

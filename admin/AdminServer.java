@@ -22,7 +22,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import json.Json;
 
 /**
  * The admin HTTP server: {@code GET /metrics} for Prometheus, the JSON API under {@code /api/v1}
@@ -174,7 +173,7 @@ public final class AdminServer implements AutoCloseable {
             error(exchange, 500, "internal error: " + e);
             return;
         }
-        send(exchange, reply.status(), JSON_TYPE, Json.write(reply.body()));
+        send(exchange, reply.status(), JSON_TYPE, ApiJson.write(reply.body()));
     }
 
     /** Whether a write call may go on; if not, the refusal has been sent. */
@@ -219,7 +218,7 @@ public final class AdminServer implements AutoCloseable {
     }
 
     private static void error(HttpExchange exchange, int status, String message) throws IOException {
-        send(exchange, status, JSON_TYPE, Json.write(Map.of("error", message)));
+        send(exchange, status, JSON_TYPE, ApiJson.write(Map.of("error", message)));
     }
 
     private static void send(HttpExchange exchange, int status, String type, String body) throws IOException {

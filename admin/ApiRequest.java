@@ -1,8 +1,6 @@
 package admin;
 
 import java.util.Map;
-import json.Json;
-import json.JsonException;
 
 /**
  * One admin API call as a handler sees it.
@@ -29,12 +27,12 @@ public record ApiRequest(String method, String path, Map<String, String> params,
     public Map<String, Object> jsonObject(String example) throws ApiException {
         Object parsed;
         try {
-            parsed = Json.parse(body);
-        } catch (JsonException e) {
+            parsed = ApiJson.parse(body);
+        } catch (ApiJson.Malformed e) {
             throw ApiException.badRequest("the body is not JSON: " + e.getMessage() + " (expected an object such as " + example + ")");
         }
         if (!(parsed instanceof Map<?, ?> map)) {
-            String shown = Json.write(parsed);
+            String shown = ApiJson.write(parsed);
             if (shown.length() > 60) shown = shown.substring(0, 57) + "...";
             throw ApiException.badRequest("the body is " + shown + " (expected an object such as " + example + ")");
         }

@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
-import json.Json;
 import pool.Backend;
 import pool.BackendPool;
 import dial.ConnectFailure;
@@ -75,11 +74,12 @@ public final class RoutesApi {
         }
         Object value = body.get("weight");
         String expected = "an integer 0.." + Endpoint.MAX_WEIGHT;
-        if (!(value instanceof BigDecimal number)) {
+        if (!(value instanceof Number given)) {
             throw ApiException.badRequest(value == null && !body.containsKey("weight")
                     ? "the body has no \"weight\" (expected " + WEIGHT_EXAMPLE + ")"
-                    : "weight is " + Json.write(value) + " (expected " + expected + ")");
+                    : "weight is " + ApiJson.write(value) + " (expected " + expected + ")");
         }
+        BigDecimal number = new BigDecimal(given.toString()); // Integer, Long, BigInteger or BigDecimal: exact
         int weight;
         try {
             weight = number.intValueExact();

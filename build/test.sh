@@ -9,8 +9,10 @@ cd "$(dirname "$0")/.."
 JUNIT=org.junit.platform:junit-platform-console-standalone:6.0.1
 # Selenium drives Debian's chromium through /usr/bin/chromedriver in the dashboard's browser test
 SELENIUM=org.seleniumhq.selenium:selenium-chrome-driver:4.52.0,org.seleniumhq.selenium:selenium-support:4.52.0
+# validates featherlb.yaml and the docs' configs against featherlb.schema.json (Apache-2.0)
+SCHEMA_VALIDATOR=com.networknt:json-schema-validator:3.0.9
 # the test-only dependencies beside the ones featherlb.java declares
-TEST_DEPS=${JUNIT},${SELENIUM}${FEATHERLB_TEST_DEPS:+,$FEATHERLB_TEST_DEPS}
+TEST_DEPS=${JUNIT},${SELENIUM},${SCHEMA_VALIDATOR}${FEATHERLB_TEST_DEPS:+,$FEATHERLB_TEST_DEPS}
 out=target/test
 rm -rf "$out" && mkdir -p "$out/classes"
 

@@ -6,6 +6,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
@@ -26,6 +27,14 @@ final class Section {
     private final Node node;
     private final Map<String, NodeTuple> entries = new LinkedHashMap<>();
     private final Set<String> known = new LinkedHashSet<>();
+
+    /**
+     * Told of every key a reader asks for, with the mapping it is asked of; unset (null) outside
+     * tests. Every read goes through {@link #ask}, so what it sees is the set of keys the loader
+     * accepts, which test/config/SchemaTest compares with featherlb.schema.json: a key added to a
+     * reader and not to the schema fails that test. Per thread, so tests running at once do not mix.
+     */
+    static final ThreadLocal<BiConsumer<Node, String>> ASKED = new ThreadLocal<>();
 
     /** {@code what} names the mapping in messages ("route 'web'"). */
     Section(Problems problems, String what, MappingNode node) {
@@ -54,13 +63,13 @@ final class Section {
     }
 
     boolean has(String key) {
-        known.add(key);
+        ask(key);
         return entries.containsKey(key);
     }
 
     /** The value node of {@code key}, or null when absent. */
     Node value(String key) {
-        known.add(key);
+        ask(key);
         NodeTuple tuple = entries.get(key);
         return tuple == null ? null : tuple.getValueNode();
     }
@@ -149,6 +158,12 @@ final class Section {
         if (value instanceof ScalarNode scalar && scalar.getTag().equals(Tag.NULL)) return List.of();
         problems.at(value, key + " is " + describe(value) + " (expected a list of '- ' items)");
         return null;
+    }
+
+    private void ask(String key) {
+        known.add(key);
+        BiConsumer<Node, String> asked = ASKED.get();
+        if (asked != null) asked.accept(node, key);
     }
 
     /** Reports every key that no read asked for. */

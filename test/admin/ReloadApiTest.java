@@ -2,6 +2,7 @@ package admin;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import com.fasterxml.jackson.jr.ob.JSON;
 import config.Admin;
 import config.ConfigLoader;
 import java.net.InetAddress;
@@ -54,7 +55,7 @@ class ReloadApiTest {
             Files.writeString(file, good.replace("port: 9", "port: 10").replace("    endpoints:", "    strategy: leastcon\n    endpoints:"));
             HttpResponse<String> rejected = http.send(post, HttpResponse.BodyHandlers.ofString());
             assertEquals(400, rejected.statusCode(), rejected.body());
-            Map<String, Object> body = (Map<String, Object>) json.Json.parse(rejected.body());
+            Map<String, Object> body = (Map<String, Object>) JSON.std.anyFrom(rejected.body());
             assertEquals(false, body.get("applied"));
             Map<String, Object> error = ((List<Map<String, Object>>) body.get("errors")).getFirst();
             assertEquals(List.of(5L, 15L, "unknown strategy 'leastcon' (expected one of: roundrobin, random, leastconn, p2c, iphash)"),
@@ -64,7 +65,7 @@ class ReloadApiTest {
             Files.writeString(file, good.replace("port: 9", "port: 10"));
             HttpResponse<String> applied = http.send(post, HttpResponse.BodyHandlers.ofString());
             assertEquals(200, applied.statusCode(), applied.body());
-            assertEquals(Map.of("applied", true, "changes", "~web"), json.Json.parse(applied.body()));
+            assertEquals(Map.of("applied", true, "changes", "~web"), JSON.std.anyFrom(applied.body()));
             assertEquals(10, server.config().routes().getFirst().endpoints().getFirst().port());
         } finally {
             server.close();

@@ -3,6 +3,7 @@ package launch;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.jr.ob.JSON;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -21,7 +22,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import json.Json;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -72,7 +72,7 @@ class ObservabilityCommandLineTest {
             assertEquals(5, lines.size(), "every connection is in the log, flushed at shutdown");
             Set<Integer> sizes = new TreeSet<>();
             for (int i = 0; i < 5; i++) {
-                Map<?, ?> line = (Map<?, ?>) Json.parse(lines.get(i));
+                Map<?, ?> line = (Map<?, ?>) JSON.std.anyFrom(lines.get(i));
                 assertEquals("web", line.get("route"));
                 sizes.add(((Number) line.get("bytes_up")).intValue()); // in the order they ended, which may differ
                 assertEquals(42, ((Number) line.get("bytes_down")).intValue());
