@@ -22,7 +22,7 @@ import traffic.ConnectionRecord;
 /**
  * The access log: one line per finished connection, written off the forwarding threads.
  *
- * <p>{@link #accept} runs on the connection's virtual thread as it ends: it only offers the record
+ * <p>{@link #accept} runs on the thread that ends the connection (usually a forwarding loop): it only offers the record
  * to a bounded queue, and never blocks. One platform thread, {@code featherlb-access-log}, owned
  * here, formats and writes what the queue holds, and flushes whenever the queue runs empty, so a
  * line appears at once on a quiet balancer and in large writes on a busy one.

@@ -24,8 +24,9 @@ import dial.ConnectFailure;
  * PUT  /api/v1/routes/{route}/endpoints/{host:port}/weight     body {"weight": 3}, 0..256
  * </pre>
  * State lives in the {@link Backend}s the forwarder uses, so a change applies to the next pick.
- * Drain and weight are not written back to the config file: a restart (or a reload) starts again
- * from the file.
+ * Drain and weight are not written back to the config file: a restart starts again from the file.
+ * A reload keeps them, as {@link Backend} says: a weight set here lasts until the config changes that
+ * endpoint's weight, a drain until it is enabled here again.
  */
 public final class RoutesApi {
     private static final System.Logger LOG = System.getLogger(RoutesApi.class.getName());

@@ -93,7 +93,7 @@ public final class Metrics implements Consumer<ConnectionRecord> {
                 .register(registry);
         CounterWithCallback.builder()
                 .name("featherlb_connect_failures_total")
-                .help("Connects to an endpoint that failed, by reason (refused, timeout, unresolved, other)")
+                .help("Connects to an endpoint that failed, by reason (refused, timeout, unresolved, other, empty)")
                 .labelNames("route", "endpoint", "reason")
                 .callback(cb -> each(pools, (route, b) -> {
                     for (ConnectFailure why : ConnectFailure.values()) {
