@@ -28,7 +28,7 @@
 //SOURCES process/Signals.java
 //SOURCES reload/ConfigWatcher.java reload/ReloadResult.java reload/Reloader.java
 //SOURCES tcp/Connection.java tcp/ConnectionLimit.java tcp/Connections.java tcp/Dial.java tcp/Flow.java tcp/Forwarding.java
-//SOURCES tcp/Greeting.java tcp/Pipeline.java tcp/Preamble.java tcp/Refusals.java tcp/Replay.java tcp/Stages.java tcp/TcpListener.java
+//SOURCES tcp/Greeting.java tcp/Pipeline.java tcp/Preamble.java tcp/PreambleRead.java tcp/Refusals.java tcp/Replay.java tcp/Stage.java tcp/Stages.java tcp/TcpListener.java
 //SOURCES proxy/Listeners.java proxy/Server.java
 //FILES dashboard/index.html=dashboard/index.html dashboard/dashboard.js=dashboard/dashboard.js
 //FILES dashboard/dashboard.css=dashboard/dashboard.css

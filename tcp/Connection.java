@@ -1,22 +1,16 @@
 package tcp;
 
 import static java.lang.System.Logger.Level.DEBUG;
-import static java.nio.channels.SelectionKey.OP_CONNECT;
-import static java.nio.channels.SelectionKey.OP_READ;
 
-import config.Durations;
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.net.InetSocketAddress;
-import java.net.SocketTimeoutException;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
-import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import loop.BufferPool;
 import loop.EventLoop;
@@ -29,62 +23,28 @@ import traffic.ConnectionRecord;
 import traffic.Outcome;
 
 /**
- * One client connection and, once dialled, its endpoint connection, through named stages:
- * {@code PREAMBLE → DIALING → FORWARDING (→ REDIALING → FORWARDING) → ENDED} (see {@link Stage}).
+ * One client connection and, once dialled, its endpoint connection, through named stages
+ * ({@link Stage}): <b>PREAMBLE</b> reads the start of the connection with the configured
+ * {@link Preamble} under its deadline (without one this stage passes at once), and the route table
+ * picks the route; <b>DIALING</b> is the {@link Dial}'s; <b>FORWARDING</b> writes the
+ * {@link Greeting} and the bytes the preamble read in the endpoint's first write, then the
+ * {@link Forwarding} engine carries the bytes; <b>REDIALING</b>, with {@code retry_on:
+ * empty-response}: an endpoint that closed or reset before its first byte is counted as failed and
+ * the next one dialled, which gets the greeting and the kept bytes ({@link Replay}) first (a
+ * backend that stops while the kernel still completed connects into its listen queue resets them
+ * with our request in it); <b>ENDED</b>: {@link #terminate}, once.
  *
  * <p>Everything here runs on the thread of the {@link EventLoop} that accepted the client
- * ({@link TcpListener}). <b>PREAMBLE</b>: with a {@link Preamble} configured, the loop reads the
- * start of the connection under the preamble's deadline until it decides; without one this stage
- * passes at once. The route table then picks the route. <b>DIALING</b> ({@link Dial}): the pool
- * picks an endpoint, the loop connects without blocking; a connect that completes at once
- * (loopback, nearly always) goes on in the same task, one still pending waits for
- * {@code OP_CONNECT} under {@code timeouts.connect}. A refusal or a timeout tries the next
- * endpoint, each at most once, 1 + {@code retries} dials in all. Only an endpoint given by host
- * name is dialled on a virtual thread (name resolution blocks), whose answer comes back to the
- * loop. <b>FORWARDING</b>: the {@link Greeting} (if any) and the bytes the preamble read go out in
- * the endpoint's first write, then the {@link Forwarding} engine carries the bytes both ways.
- * <b>REDIALING</b>: with {@code retry_on: empty-response}, an endpoint that closes or resets before
- * its first byte is counted as failed and the next one dialled; once connected it gets the
- * greeting and the client's kept bytes ({@link Replay}) first. The typical case: a backend
- * stopping while the kernel still completed connects into its listen queue, which it then resets
- * with our request in it. <b>ENDED</b>: {@link #terminate}, once.
- *
- * <p>So a connection holds no thread, and an idle one no buffer. Other threads (the idle reaper,
- * the shutdown, {@code on_down: close}) end a connection with {@link #closeFor}, which hands the
- * work to the loop, so that sockets, selection keys and buffers are only ever touched by the loop's
- * thread.
- *
- * <p>Why accept and dial on the loop: a virtual thread per connection and an accept thread cost
- * thread starts, parks and unparks, and a hand-over to the loop per connection, on a machine
- * whose cores the clients and backends share; HAProxy does it all in one thread, and so does a loop.
+ * ({@link TcpListener}), so a connection holds no thread, and an idle one no buffer. Other threads
+ * (the idle reaper, the shutdown, {@code on_down: close}) end a connection with {@link #closeFor},
+ * which hands the work to the loop: sockets, keys and buffers are only touched by the loop's thread.
+ * Why accept and dial on the loop: a virtual thread per connection and an accept thread cost thread
+ * starts, parks and unparks, and a hand-over per connection, on cores the clients and backends
+ * share; HAProxy does it all in one thread, and so does a loop.
  */
-final class Connection implements EventLoop.Handler, Forwarding.Events {
+final class Connection implements Forwarding.Events {
     private static final System.Logger LOG = System.getLogger(Connection.class.getName());
     private static final AtomicLong IDS = new AtomicLong();
-
-    /** A connection's life; the allowed transitions are {@link #next}'s. */
-    enum Stage {
-        /** Reading the start of the connection (a PROXY header, a ClientHello) before a route is chosen. */
-        PREAMBLE,
-        /** Picking endpoints and connecting, until one answers or none is left. */
-        DIALING,
-        /** The engine carries bytes both ways. */
-        FORWARDING,
-        /** The endpoint closed before answering: dialling the next one, the client not read meanwhile. */
-        REDIALING,
-        /** Over: sockets closed, lease given back, record written. */
-        ENDED;
-
-        /** Whether a connection at this stage may go to {@code to}. */
-        boolean next(Stage to) {
-            return switch (this) {
-                case PREAMBLE -> to == DIALING || to == ENDED;
-                case DIALING, REDIALING -> to == FORWARDING || to == ENDED;
-                case FORWARDING -> to == REDIALING || to == ENDED;
-                case ENDED -> false;
-            };
-        }
-    }
 
     private final Pipeline pipeline;
     private final TcpListener listener;
@@ -117,24 +77,12 @@ final class Connection implements EventLoop.Handler, Forwarding.Events {
     // the loop's thread only
     private BackendPool pool; // of the route chosen, from DIALING on
     private Learned learned = Learned.NOTHING;
-    private Start start; // during PREAMBLE
-    private ByteBuffer head; // client bytes the preamble read and did not consume: the endpoint's first
+    private PreambleRead start; // during PREAMBLE
+    private ByteBuffer head; // what the preamble read and did not consume: the endpoint's first client bytes
     private Dial dial; // while dialling, and while a redial may still come
     private Replay replay; // with retry_on: empty-response, until the endpoint answers
     private SocketChannel endpointChannel;
     private Forwarding forwarding;
-
-    /** The PREAMBLE stage's state: the step, what it has seen, its deadline. */
-    private static final class Start {
-        final Preamble step;
-        final ByteBuffer seen;
-        EventLoop.Timer deadline;
-
-        Start(Preamble step) {
-            this.step = step;
-            this.seen = ByteBuffer.allocate(step.limit());
-        }
-    }
 
     Connection(Pipeline pipeline, TcpListener listener, RouteTable table, SocketChannel client, EventLoop loop) {
         this.pipeline = pipeline;
@@ -142,10 +90,10 @@ final class Connection implements EventLoop.Handler, Forwarding.Events {
         this.table = table;
         this.client = client;
         this.loop = loop;
-        clientAddress(remoteOf(client));
+        client(remoteOf(client));
     }
 
-    private void clientAddress(InetSocketAddress address) {
+    private void client(InetSocketAddress address) {
         clientAddress = address;
         clientKey = address == null ? 0 : BackendPool.clientKey(address.getAddress().getAddress());
     }
@@ -162,19 +110,15 @@ final class Connection implements EventLoop.Handler, Forwarding.Events {
         }
         Preamble step = pipeline.stages().preamble(table);
         if (step == null) {
-            route(Learned.NOTHING);
+            route(Learned.NOTHING, null);
             return;
         }
-        start = new Start(step);
         try {
-            client.register(loop.selector(), OP_READ, this);
+            start = new PreambleRead(this, step, client, loop);
         } catch (IOException closed) {
             ending(Outcome.SHUTDOWN);
             terminate();
-            return;
         }
-        start.deadline = loop.schedule(step.timeout().toNanos(),
-                () -> rejected("no complete preamble within " + Durations.format(step.timeout())));
     }
 
     private void enter(Stage next) {
@@ -182,58 +126,23 @@ final class Connection implements EventLoop.Handler, Forwarding.Events {
         stage = next;
     }
 
-    /** The loop's selector says a key of this connection's is ready: the client's (PREAMBLE) or a pending connect's. */
-    @Override
-    public void ready(SelectionKey key, ByteBuffer shared) {
-        if (stage == Stage.PREAMBLE) readPreamble(key);
-        else connectReady();
-    }
-
-    /** PREAMBLE: reads what came, asks the step. */
-    private void readPreamble(SelectionKey key) {
-        ByteBuffer seen = start.seen;
-        int n;
-        try {
-            n = client.read(seen);
-        } catch (IOException e) {
-            ending(Outcome.CLIENT_RESET);
-            terminate();
-            return;
-        }
-        if (n < 0) {
-            ending(Outcome.CLIENT_CLOSED);
-            terminate();
-            return;
-        }
-        if (n == 0) return;
-        switch (start.step.read(seen.duplicate().flip().asReadOnlyBuffer())) {
-            case Preamble.NeedMore ignored -> {
-                if (!seen.hasRemaining()) rejected("no decision within " + seen.capacity() + " bytes");
-            }
-            case Preamble.Fail fail -> rejected(fail.reason());
-            case Preamble.Done done -> {
-                start.deadline.cancel();
-                start = null;
-                key.interestOps(0); // the engine reads the client from here on
-                int total = seen.position();
-                if (done.consumed() < total) head = ByteBuffer.wrap(seen.array(), done.consumed(), total - done.consumed());
-                route(done.learned());
-            }
-        }
-    }
-
     /** The preamble failed: closed, and counted before a route was chosen. */
-    private void rejected(String reason) {
+    void rejected(String reason) {
         if (stage != Stage.PREAMBLE) return;
         listener.refusals().rejected(table.first().name(), clientName(), reason, System.nanoTime());
         ending(Outcome.REJECTED);
         terminate();
     }
 
-    /** The start said {@code what}: the route table picks the route, the dial begins. */
-    private void route(Learned what) {
+    /**
+     * The start said {@code what} ({@code head}: the client bytes the preamble read and did not
+     * consume, or null): the route table picks the route, the dial begins.
+     */
+    void route(Learned what, ByteBuffer head) {
+        start = null;
+        this.head = head;
         learned = what;
-        if (what.client() != null) clientAddress(what.client());
+        if (what.client() != null) client(what.client());
         pool = table.match(what);
         if (pool == null) {
             enter(Stage.DIALING); // through DIALING so that the record names no endpoint, as any refusal
@@ -244,114 +153,29 @@ final class Connection implements EventLoop.Handler, Forwarding.Events {
             return;
         }
         if (pool.route().retryEmpty()) replay = new Replay();
-        dial = new Dial(pool);
+        dial = new Dial(this, pool, pipeline, loop);
         enter(Stage.DIALING);
-        dialNext();
+        dial.next();
     }
 
-    /**
-     * Picks the next endpoint and starts its connect; goes on to the one after while connects fail at
-     * once. Ends in {@link #connected}, a pending connect ({@link #connectReady} or
-     * {@link #timedOut}), a dial on a virtual thread ({@link #dialled}), or the refusal.
-     */
-    private void dialNext() {
-        Lease next;
-        while ((next = dial.next(clientKey)) != null) {
-            var at = next.backend().endpoint();
-            SocketChannel channel = null;
-            try {
-                channel = pipeline.dialer().start(at.host(), at.port());
-                if (channel == null) { // a name to resolve
-                    dialOffLoop(at.host(), at.port(), pool.route().timeouts().connect());
-                    return;
-                }
-                if (channel.isConnected()) {
-                    connected(channel);
-                    return;
-                }
-                channel.register(loop.selector(), OP_CONNECT, this);
-            } catch (IOException e) {
-                if (channel != null) loop.close(channel);
-                dial.failed(e, clientAddress);
-                continue;
-            }
-            Duration timeout = pool.route().timeouts().connect();
-            dial.pending(channel, timeout.isZero() ? null : loop.schedule(timeout.toNanos(), this::timedOut));
-            return;
-        }
-        String reasons = dial.reasons();
+    /** No endpoint could take it ({@code reasons}: why the dials failed; "" when none was made). */
+    void refused(String reasons) {
         listener.refusals().refused(pool.route().name(), clientName(), reasons.isEmpty() ? Refusals.whyNone(pool) : reasons, System.nanoTime());
         ending(Outcome.NO_ENDPOINT);
         terminate();
     }
 
-    /** The pending connect is over, one way or the other. */
-    private void connectReady() {
-        SocketChannel channel = dial.pending();
-        try {
-            if (!channel.finishConnect()) return;
-        } catch (IOException e) {
-            dial.settled();
-            loop.close(channel);
-            dial.failed(e, clientAddress);
-            dialNext();
-            return;
-        }
-        dial.settled();
-        connected(channel);
+    long clientKey() {
+        return clientKey;
     }
 
-    /** The loop's deadline for the pending connect ran out. */
-    private void timedOut() {
-        SocketChannel channel = dial.pending();
-        dial.settled();
-        loop.close(channel);
-        dial.failed(new SocketTimeoutException("connect timed out"), clientAddress);
-        dialNext();
+    /** The client's address: the peer's, or what a preamble learned. */
+    InetSocketAddress clientAddress() {
+        return clientAddress;
     }
 
-    /** The endpoint has a host name: resolving it may block, so a virtual thread dials, then back to the loop. */
-    private void dialOffLoop(String host, int port, Duration timeout) {
-        dial.offLoop(true);
-        try {
-            pipeline.offLoop().execute(() -> {
-                SocketChannel channel = null;
-                IOException failure = null;
-                try {
-                    channel = pipeline.dialer().dial(host, port, timeout);
-                    channel.configureBlocking(false);
-                } catch (IOException | RuntimeException e) {
-                    closeQuietly(channel);
-                    channel = null;
-                    failure = e instanceof IOException io ? io : new IOException(e);
-                }
-                SocketChannel dialled = channel;
-                IOException failed = failure;
-                loop.execute(() -> dialled(dialled, failed));
-            });
-        } catch (RejectedExecutionException shuttingDown) {
-            dial.offLoop(false);
-            ending(Outcome.SHUTDOWN);
-            terminate();
-        }
-    }
-
-    /** On the loop's thread: the virtual thread's dial ended with {@code channel}, or {@code failure}. */
-    private void dialled(SocketChannel channel, IOException failure) {
-        dial.offLoop(false);
-        if (stage == Stage.ENDED) { // ended meanwhile; terminate() gave the lease back
-            closeQuietly(channel);
-        } else if (failure != null) {
-            dial.failed(failure, clientAddress);
-            dialNext();
-        } else {
-            connected(channel);
-        }
-    }
-
-    /** The endpoint answered the connect on {@code channel} (non-blocking): the greeting, then forward. */
-    private void connected(SocketChannel channel) {
-        Lease connected = dial.connected();
+    /** {@code connected}'s endpoint answered the connect on {@code channel} (non-blocking): the greeting, then forward. */
+    void connected(Lease connected, SocketChannel channel) {
         // with replays, an endpoint is healthy once it answers: the stopping backend's
         // listen queue accepts connects it will only reset
         connected.connected(pool.route().retryEmpty());
@@ -360,11 +184,10 @@ final class Connection implements EventLoop.Handler, Forwarding.Events {
         if (LOG.isLoggable(DEBUG)) {
             LOG.log(DEBUG, "{0}: {1} -> {2}", pool.route().name(), clientName(), connected.backend().address());
         }
-        ByteBuffer greeting = greeting(connected.backend());
         if (stage == Stage.DIALING) {
             int clientBytes = head == null ? 0 : head.remaining();
             if (head != null) record(head);
-            ByteBuffer first = join(greeting, head);
+            ByteBuffer first = first(connected.backend(), head);
             head = null;
             if (replay == null) dial = null; // no redial can come: what it kept is not needed
             enter(Stage.FORWARDING);
@@ -378,42 +201,24 @@ final class Connection implements EventLoop.Handler, Forwarding.Events {
         }
         enter(Stage.FORWARDING); // after a redial: the same client, the kept bytes first
         try {
-            forwarding = forwarding.redirect(channel, join(greeting, replay.bytes()));
+            forwarding = forwarding.redirect(channel, first(connected.backend(), replay.bytes()));
         } catch (IOException closed) {
             ending(Outcome.ENDPOINT_RESET);
             terminate();
         }
     }
 
-    /** The route's greeting for {@code to}, or null. */
-    private ByteBuffer greeting(Backend to) {
+    /** What goes to {@code to} first: the route's greeting, then {@code clientBytes} (either may be null). */
+    private ByteBuffer first(Backend to, ByteBuffer clientBytes) {
         Greeting greeting = pipeline.stages().greeting(pool.route());
-        if (greeting == null) return null;
+        if (greeting == null) return clientBytes;
         InetSocketAddress destination;
         try {
             destination = (InetSocketAddress) client.getLocalAddress();
         } catch (IOException e) {
             destination = null;
         }
-        byte[] bytes = greeting.bytes(new Greeting.Context(clientAddress, destination, learned.serverName(), id), to.endpoint());
-        return bytes == null ? null : ByteBuffer.wrap(bytes);
-    }
-
-    /** {@code a} then {@code b} in one buffer (either may be null): one write, one segment. */
-    private static ByteBuffer join(ByteBuffer a, ByteBuffer b) {
-        if (a == null) return b;
-        if (b == null || !b.hasRemaining()) return a;
-        return ByteBuffer.allocate(a.remaining() + b.remaining()).put(a).put(b).flip();
-    }
-
-    @Override
-    public void failed() {
-        abort(Outcome.SHUTDOWN, null);
-    }
-
-    @Override
-    public void stop() {
-        closeFor(Outcome.SHUTDOWN);
+        return Greeting.join(greeting.bytes(new Greeting.Context(clientAddress, destination, learned.serverName(), id), to.endpoint()), clientBytes);
     }
 
     // Forwarding.Events: what the engine tells the connection, on the loop's thread
@@ -437,7 +242,7 @@ final class Connection implements EventLoop.Handler, Forwarding.Events {
         loop.close(endpointChannel);
         endpointChannel = null;
         lease = null;
-        dialNext();
+        dial.next();
         return true;
     }
 
@@ -524,10 +329,10 @@ final class Connection implements EventLoop.Handler, Forwarding.Events {
         if (stage == Stage.ENDED) return;
         enter(Stage.ENDED);
         if (start != null) {
-            if (start.deadline != null) start.deadline.cancel();
+            start.cancel();
             start = null;
         }
-        if (dial != null) dial.cancel(loop);
+        if (dial != null) dial.cancel();
         loop.close(client);
         loop.close(endpointChannel);
         if (forwarding != null) forwarding.release();
@@ -572,14 +377,6 @@ final class Connection implements EventLoop.Handler, Forwarding.Events {
         return ConnectionRecord.text(clientAddress);
     }
 
-    private static void closeQuietly(SocketChannel channel) {
-        if (channel == null) return;
-        try {
-            channel.close();
-        } catch (IOException ignored) {
-            // closing is all we wanted
-        }
-    }
 
     private static InetSocketAddress remoteOf(SocketChannel channel) {
         try {

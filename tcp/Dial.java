@@ -1,12 +1,17 @@
 package tcp;
 
 import static java.lang.System.Logger.Level.DEBUG;
+import static java.nio.channels.SelectionKey.OP_CONNECT;
 
 import dial.ConnectFailure;
 import java.io.IOException;
-import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
+import java.time.Duration;
 import java.util.BitSet;
+import java.util.concurrent.RejectedExecutionException;
 import loop.EventLoop;
 import pool.BackendPool;
 import pool.Lease;
@@ -14,33 +19,71 @@ import traffic.ConnectionRecord;
 import traffic.Outcome;
 
 /**
- * The retry bookkeeping of one connection: which endpoint is being dialled (its {@link Lease}),
- * its pending connect and deadline, the endpoints tried, the dials made, and why they failed (for
- * the refusal line). Each endpoint at most once, {@code 1 + retries} dials in all, counting the
- * redials after an endpoint that closed without answering. Loop thread only.
+ * The DIALING (and REDIALING) stage of one connection, and its retry bookkeeping: the pool picks an
+ * endpoint ({@link Lease}), the loop connects without blocking; a connect that completes at once
+ * (loopback, nearly always) is answered in the same task, one still pending waits for
+ * {@code OP_CONNECT} in the loop's selector (this is its key's handler) under a deadline of the
+ * loop's ({@code timeouts.connect}). A refusal or a timeout tries the next endpoint, each at most
+ * once, {@code 1 + retries} dials in all, counting the redials after an endpoint that closed
+ * without answering. Only an endpoint given by host name is dialled on a virtual thread
+ * ({@link dial.Dialer#dial}: name resolution blocks), whose answer comes back to the loop.
+ *
+ * <p>Loop thread only, but for the virtual thread's dial, which only touches its own locals.
  */
-final class Dial {
+final class Dial implements EventLoop.Handler {
     private static final System.Logger LOG = System.getLogger(Dial.class.getName());
 
+    private final Connection connection;
     private final BackendPool pool;
+    private final Pipeline pipeline;
+    private final EventLoop loop;
     private BitSet tried;
     private int attempts;
     private String reasons = "";
     private Lease lease; // picked, not yet connected: counted active there
     private SocketChannel pending; // its channel while the connect is pending in the selector
     private EventLoop.Timer deadline; // of that connect
-    private boolean offLoop; // a virtual thread dials it by name
+    private boolean cancelled;
 
-    Dial(BackendPool pool) {
+    Dial(Connection connection, BackendPool pool, Pipeline pipeline, EventLoop loop) {
+        this.connection = connection;
         this.pool = pool;
+        this.pipeline = pipeline;
+        this.loop = loop;
     }
 
-    /** The next endpoint to dial, counted as a dial, or null when none is left (or no dial is). */
-    Lease next(long clientKey) {
-        if (attempts > pool.route().retries()) return null;
-        lease = pool.lease(clientKey, tried);
-        if (lease != null) attempts++;
-        return lease;
+    /**
+     * Picks the next endpoint and starts its connect; goes on to the one after while connects fail
+     * at once. Ends in {@link Connection#connected}, a pending connect ({@link #ready} or
+     * {@link #timedOut}), a dial on a virtual thread ({@link #dialled}), or {@link Connection#refused}.
+     */
+    void next() {
+        while (attempts <= pool.route().retries() && (lease = pool.lease(connection.clientKey(), tried)) != null) {
+            attempts++;
+            var at = lease.backend().endpoint();
+            SocketChannel channel = null;
+            try {
+                channel = pipeline.dialer().start(at.host(), at.port());
+                if (channel == null) { // a name to resolve
+                    dialOffLoop(at.host(), at.port(), pool.route().timeouts().connect());
+                    return;
+                }
+                if (channel.isConnected()) {
+                    connected(channel);
+                    return;
+                }
+                channel.register(loop.selector(), OP_CONNECT, this);
+            } catch (IOException e) {
+                if (channel != null) loop.close(channel);
+                failed(e);
+                continue;
+            }
+            pending = channel;
+            Duration timeout = pool.route().timeouts().connect();
+            if (!timeout.isZero()) deadline = loop.schedule(timeout.toNanos(), this::timedOut);
+            return;
+        }
+        connection.refused(reasons);
     }
 
     /** Whether a redial is still allowed. */
@@ -48,18 +91,44 @@ final class Dial {
         return attempts <= pool.route().retries();
     }
 
-    /** The connect of {@code channel} waits for the selector until {@code deadline} (null: none). */
-    void pending(SocketChannel channel, EventLoop.Timer deadline) {
-        this.pending = channel;
-        this.deadline = deadline;
+    /** The selector says the pending connect is over, one way or the other. */
+    @Override
+    public void ready(SelectionKey key, ByteBuffer shared) {
+        SocketChannel channel = pending;
+        try {
+            if (!channel.finishConnect()) return;
+        } catch (IOException e) {
+            settled();
+            loop.close(channel);
+            failed(e);
+            next();
+            return;
+        }
+        settled();
+        connected(channel);
     }
 
-    SocketChannel pending() {
-        return pending;
+    @Override
+    public void failed() {
+        connection.abort(Outcome.SHUTDOWN, null);
     }
 
-    /** The pending connect is over: forget its channel, cancel its deadline. */
-    void settled() {
+    @Override
+    public void stop() {
+        connection.closeFor(Outcome.SHUTDOWN);
+    }
+
+    /** The loop's deadline for the pending connect ran out. */
+    private void timedOut() {
+        deadline = null;
+        SocketChannel channel = pending;
+        pending = null;
+        loop.close(channel);
+        failed(new SocketTimeoutException("connect timed out"));
+        next();
+    }
+
+    private void settled() {
         pending = null;
         if (deadline != null) {
             deadline.cancel();
@@ -67,23 +136,50 @@ final class Dial {
         }
     }
 
-    void offLoop(boolean dialling) {
-        offLoop = dialling;
+    /** The endpoint has a host name: resolving it may block, so a virtual thread dials, then back to the loop. */
+    private void dialOffLoop(String host, int port, Duration timeout) {
+        try {
+            pipeline.offLoop().execute(() -> {
+                SocketChannel channel = null;
+                IOException failure = null;
+                try {
+                    channel = pipeline.dialer().dial(host, port, timeout);
+                    channel.configureBlocking(false);
+                } catch (IOException | RuntimeException e) {
+                    closeQuietly(channel);
+                    channel = null;
+                    failure = e instanceof IOException io ? io : new IOException(e);
+                }
+                SocketChannel dialled = channel;
+                IOException failed = failure;
+                loop.execute(() -> dialled(dialled, failed));
+            });
+        } catch (RejectedExecutionException shuttingDown) {
+            connection.abort(Outcome.SHUTDOWN, null);
+        }
     }
 
-    boolean offLoop() {
-        return offLoop;
+    /** On the loop's thread: the virtual thread's dial ended with {@code channel}, or {@code failure}. */
+    private void dialled(SocketChannel channel, IOException failure) {
+        if (cancelled) { // the connection ended meanwhile; cancel() gave the lease back
+            closeQuietly(channel);
+        } else if (failure != null) {
+            failed(failure);
+            next();
+        } else {
+            connected(channel);
+        }
     }
 
     /** The dialled endpoint answered the connect: the lease is the connection's now. */
-    Lease connected() {
+    private void connected(SocketChannel channel) {
         Lease connected = lease;
         lease = null;
-        return connected;
+        connection.connected(connected, channel);
     }
 
     /** The dial failed with {@code e}: passive health, the refusal line's reason, not again. */
-    void failed(IOException e, InetSocketAddress client) {
+    private void failed(IOException e) {
         Lease failed = lease;
         lease = null;
         failed.failed(ConnectFailure.of(e));
@@ -91,11 +187,11 @@ final class Dial {
         reason(failed, failed.backend().address() + " " + detail);
         if (LOG.isLoggable(DEBUG)) { // the client's address is formatted only for the line
             LOG.log(DEBUG, "{0}: {1}: connect to {2} failed ({3}), trying the next endpoint",
-                    pool.route().name(), ConnectionRecord.text(client), failed.backend().address(), detail);
+                    pool.route().name(), ConnectionRecord.text(connection.clientAddress()), failed.backend().address(), detail);
         }
     }
 
-    /** The connected endpoint of {@code gone} closed or reset ({@code why}) before answering. */
+    /** The connected endpoint of {@code gone} closed or reset ({@code why}) before answering; returns the reason. */
     String emptied(Lease gone, Outcome why) {
         gone.failed(ConnectFailure.EMPTY);
         String reason = gone.backend().address() + " " + (why == Outcome.ENDPOINT_RESET ? "reset" : "closed") + " without answering";
@@ -109,13 +205,9 @@ final class Dial {
         tried.set(failed.index());
     }
 
-    /** Why the dials failed, for the refusal line; "" when none was made. */
-    String reasons() {
-        return reasons;
-    }
-
     /** The connection ends while dialling: the pending connect is closed, the lease given back. */
-    void cancel(EventLoop loop) {
+    void cancel() {
+        cancelled = true;
         if (pending != null) {
             loop.close(pending);
             settled();
@@ -123,6 +215,15 @@ final class Dial {
         if (lease != null) {
             lease.release();
             lease = null;
+        }
+    }
+
+    private static void closeQuietly(SocketChannel channel) {
+        if (channel == null) return;
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // closing is all we wanted
         }
     }
 }

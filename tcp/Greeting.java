@@ -2,6 +2,7 @@ package tcp;
 
 import config.Endpoint;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 
 /**
  * What featherlb writes to an endpoint after the connect, before any client byte (a PROXY header),
@@ -12,6 +13,13 @@ import java.net.InetSocketAddress;
 public interface Greeting {
     /** The bytes for {@code endpoint}, or null for none (this endpoint does not want one). */
     byte[] bytes(Context context, Endpoint endpoint);
+
+    /** {@code greeting} (null: none) then {@code clientBytes} (null: none) in one buffer: one write, one segment. */
+    static ByteBuffer join(byte[] greeting, ByteBuffer clientBytes) {
+        if (greeting == null) return clientBytes;
+        if (clientBytes == null || !clientBytes.hasRemaining()) return ByteBuffer.wrap(greeting);
+        return ByteBuffer.allocate(greeting.length + clientBytes.remaining()).put(greeting).put(clientBytes.duplicate()).flip();
+    }
 
     /**
      * What a greeting may tell the endpoint about the connection.

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.util.EnumSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
-import tcp.Connection.Stage;
+import tcp.Stage;
 
 /** A connection's stages and the only transitions between them. */
 class StageTest {
