@@ -45,6 +45,40 @@ class HostileInputTest {
     }
 
     @Test
+    void aRunningConfigReplacedByAFifoIsRefusedOnSighupAndSigtermStillStops(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("featherlb.yaml"), """
+                routes:
+                  - host: 127.0.0.1
+                    port: %d
+                    endpoints:
+                      - {host: 127.0.0.1, port: 9}
+                """.formatted(freePort()));
+        Process p = Featherlb.command("--config", file.toString(), "--grace", "1s").redirectErrorStream(true).start();
+        try {
+            BufferedReader log = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            waitForLine(log, "listening on");
+            Path fifo = dir.resolve("fifo");
+            assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start().waitFor());
+            Files.move(fifo, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            new ProcessBuilder("kill", "-HUP", Long.toString(p.pid())).start().waitFor();
+            waitForLine(log, file + ": is not a regular file but a FIFO or socket");
+            p.toHandle().destroy(); // SIGTERM
+            assertTrue(p.waitFor(15, TimeUnit.SECONDS), "SIGTERM stops featherlb after the refused reload");
+            assertEquals(0, p.exitValue());
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    private static void waitForLine(BufferedReader log, String text) throws IOException {
+        String line;
+        while ((line = log.readLine()) != null && !line.contains(text)) {
+            // earlier lines
+        }
+        assertTrue(line != null, "no log line with '" + text + "'");
+    }
+
+    @Test
     void aGraceOverAYearIsAUsageError() throws Exception {
         var r = Featherlb.run("--grace", "999999999h", "--validate", "--config", "test/config/golden/full.yaml");
         assertEquals(2, r.exit(), r.err());
