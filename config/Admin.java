@@ -105,7 +105,7 @@ public record Admin(String host, int port, Path tokenFile) {
     private static String checkToken(Path file) {
         try {
             return new String(SmallFile.read(file, MAX_TOKEN_BYTES, TOKEN_WHAT), StandardCharsets.UTF_8).isBlank()
-                    ? "is empty (expected " + TOKEN_WHAT + ")" : null;
+                    ? "is empty (expected a readable file holding the admin API token)" : null;
         } catch (NoSuchFileException e) {
             return "does not exist (expected a readable file holding the admin API token)";
         } catch (SmallFile.Refused e) {
