@@ -15,6 +15,7 @@
 //SOURCES config/AccessLog.java config/Admin.java
 //SOURCES config/Config.java config/ConfigError.java config/ConfigException.java config/ConfigLoader.java
 //SOURCES config/Durations.java config/Endpoint.java config/Problems.java config/Protocol.java config/Route.java config/Section.java config/Timeouts.java
+//SOURCES config/SmallFile.java config/YamlLimits.java
 //SOURCES config/Health.java config/HealthCheck.java config/HealthSections.java config/Passive.java
 //SOURCES health/HealthChecker.java health/HealthChecks.java health/HealthState.java health/Ticker.java health/HttpProbe.java health/Probe.java health/Reply.java
 //SOURCES health/SendExpectProbe.java
@@ -138,6 +139,8 @@ import reload.Reloader;
             "observability, reload, deployment, performance, e2e, development."})
 public final class featherlb implements Callable<Integer> {
     private static final System.Logger LOG = System.getLogger("featherlb");
+    /** A save is seen within about two intervals (220-390 ms measured), for 5 stats a second (see ConfigWatcher). */
+    private static final Duration WATCH_INTERVAL = Duration.ofMillis(200);
 
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", defaultValue = "featherlb.yaml",
             description = "config file (default: ${DEFAULT-VALUE})")
@@ -205,7 +208,7 @@ public final class featherlb implements Callable<Integer> {
         }
         // watch before loading, so that a save while we start is not missed
         Path dir = config.toAbsolutePath().getParent();
-        try (ConfigWatcher watcher = watch && Files.isDirectory(dir) ? new ConfigWatcher(config, Duration.ofMillis(200)) : null) {
+        try (ConfigWatcher watcher = watch && Files.isDirectory(dir) ? new ConfigWatcher(config, WATCH_INTERVAL) : null) {
             Config cfg;
             try {
                 cfg = ConfigLoader.load(config);
@@ -301,6 +304,9 @@ public final class featherlb implements Callable<Integer> {
         public Duration convert(String value) {
             Duration d = Durations.parse(value);
             if (d == null) throw new CommandLine.TypeConversionException("'" + value + "' is not " + Durations.EXPECTED);
+            if (d.compareTo(Durations.MAX) > 0) {
+                throw new CommandLine.TypeConversionException("'" + value + "' is too long (expected " + Durations.EXPECTED_MAX + ")");
+            }
             return d;
         }
     }

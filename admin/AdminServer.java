@@ -45,6 +45,24 @@ public final class AdminServer implements AutoCloseable {
     /** No inline script or style, nothing from elsewhere: the page is its three files and the API. */
     private static final String CSP = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'none'";
 
+    /**
+     * Bounds on a request that the JDK server enforces once told to (its defaults: no time limit, 200
+     * headers, 380 KiB): a header must arrive within 10 s ({@code maxReqTime}, in seconds, checked each
+     * second), in at most 100 lines and 64 KiB. Over them the JDK server closes the connection
+     * without an answer. Set before its classes load, which read them once; a user's own
+     * {@code -D} wins. Without them 400 connections sending a byte a second stayed open.
+     */
+    static final Map<String, String> LIMITS = Map.of(
+            "sun.net.httpserver.maxReqTime", "10",
+            "sun.net.httpserver.maxReqHeaders", "100",
+            "sun.net.httpserver.maxReqHeaderSize", Integer.toString(64 * 1024));
+
+    static {
+        LIMITS.forEach((key, value) -> {
+            if (System.getProperty(key) == null) System.setProperty(key, value);
+        });
+    }
+
     private final Admin config;
     private final Router api;
     private final HttpHandler metrics;

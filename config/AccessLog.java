@@ -45,7 +45,8 @@ public record AccessLog(Target target, Path file, Format format) {
         String target = top.string("access_log", "off", "off, stdout or a file path");
         if (target.equalsIgnoreCase("off")) return new AccessLog(Target.OFF, null, format);
         if (target.equals("stdout")) return new AccessLog(Target.STDOUT, null, format);
-        Path file = Path.of(target);
+        Path file = top.path("access_log", target, "off, stdout or a file path");
+        if (file == null) return new AccessLog(Target.OFF, null, format); // reported; the config is refused
         Path dir = file.toAbsolutePath().getParent();
         if (dir != null && !Files.isDirectory(dir)) {
             problems.at(value, "access_log " + target + " is in a folder that does not exist (expected off, stdout or a file in an existing folder)");

@@ -3,17 +3,24 @@ package config;
 import algorithms.Strategy;
 import java.io.IOException;
 import java.io.StringReader;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -25,6 +32,7 @@ import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
 import org.yaml.snakeyaml.nodes.Tag;
+import org.yaml.snakeyaml.reader.ReaderException;
 
 /**
  * Reads {@code featherlb.yaml} into a {@link Config}, or fails with every problem in the file.
@@ -38,34 +46,86 @@ public final class ConfigLoader {
     private static final String STRATEGIES = Arrays.stream(Strategy.values())
             .map(Strategy::configName).collect(Collectors.joining(", "));
 
+    /** The largest config read, in bytes: some 60,000 routes (40,000 in flow style took 2.6 MB and 3 s to parse), far below the heap. */
+    public static final int MAX_BYTES = 4 * 1024 * 1024;
+    /**
+     * The longest line: snakeyaml's time for one token on one line grows faster than its length
+     * (measured: 256 KiB 0.13 s, 512 KiB 0.2 s, 1 MB 0.8-1.7 s, 10 MB no answer in 60 s), while
+     * a 4 MB string over lines of 80 took 0.15 s. The check is one pass over the text.
+     */
+    public static final int MAX_LINE = 64 * 1024;
+    /** The longest value (a string over several lines is not slow, but nothing needs more). */
+    public static final int MAX_SCALAR = 64 * 1024;
+    /** snakeyaml's defaults, written out because the docs state them. */
+    public static final int MAX_NESTING = 50;
+    public static final int MAX_ALIASES = 50;
+    private static final String WHAT = "a featherlb YAML config file";
+
     private ConfigLoader() {
     }
 
     public static Config load(Path file) throws ConfigException {
-        String text;
+        byte[] bytes;
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            bytes = SmallFile.read(file, MAX_BYTES, WHAT);
         } catch (NoSuchFileException e) {
             throw single(file, "no such file (expected a featherlb YAML config; see featherlb.yaml in the repository)");
+        } catch (SmallFile.Refused e) {
+            throw single(file, e.getMessage());
         } catch (IOException e) {
             throw single(file, "cannot be read: " + e.getMessage());
         }
-        return parse(file, text);
+        return parse(file, decode(file, bytes));
+    }
+
+    /** The bytes as UTF-8, or the position of the first byte that is not. */
+    private static String decode(Path file, byte[] bytes) throws ConfigException {
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        CharBuffer out = CharBuffer.allocate(bytes.length);
+        CoderResult result = decoder.decode(in, out, true);
+        if (result.isError()) {
+            int at = in.position();
+            String before = out.flip().toString();
+            int line = 1 + (int) before.chars().filter(c -> c == '\n').count();
+            int column = before.length() - before.lastIndexOf('\n');
+            throw new ConfigException(List.of(new ConfigError(file.toString(), line, column,
+                    "the byte 0x%02X is not UTF-8 (expected a file in UTF-8)".formatted(bytes[at] & 0xff))));
+        }
+        return out.flip().toString();
     }
 
     /** Parses {@code text} as if it were the content of {@code file}. */
     public static Config parse(Path file, String text) throws ConfigException {
         Problems problems = new Problems(file.toString());
+        if (text.length() > MAX_BYTES) {
+            throw single(file, "is " + text.length() + " characters (expected " + WHAT + " of at most " + MAX_BYTES + " characters)");
+        }
+        longLine(problems, text);
+        if (problems.any()) throw new ConfigException(problems.sorted());
+        LoaderOptions options = new LoaderOptions();
+        options.setAllowDuplicateKeys(true); // reported by Section with a position instead
+        options.setCodePointLimit(MAX_BYTES);
+        options.setNestingDepthLimit(MAX_NESTING);
+        options.setMaxAliasesForCollections(MAX_ALIASES);
         Node root;
         try {
-            LoaderOptions options = new LoaderOptions();
-            options.setAllowDuplicateKeys(true); // reported by Section with a position instead
             root = new Yaml(new SafeConstructor(options)).compose(new StringReader(text));
         } catch (MarkedYAMLException e) {
             problems.at(e.getProblemMark(), e.getProblem() + " (expected valid YAML)");
             throw new ConfigException(problems.sorted());
+        } catch (ReaderException e) {
+            int[] at = position(text, e.getPosition());
+            String hex = Integer.toHexString(e.getCodePoint());
+            throw new ConfigException(List.of(new ConfigError(file.toString(), at[0], at[1],
+                    "control character U+%04X is not allowed (expected printable text; in a double-quoted string write it as \\x%s)"
+                            .formatted(e.getCodePoint(), hex.length() < 2 ? "0" + hex : hex))));
         } catch (YAMLException e) {
-            throw single(file, e.getMessage() + " (expected valid YAML)");
+            YamlLimits.Exceeded exceeded = YamlLimits.find(text, options);
+            if (exceeded == null) throw single(file, e.getMessage() + " (expected valid YAML)");
+            problems.at(exceeded.mark(), exceeded.message());
+            throw new ConfigException(problems.sorted());
         }
         if (root == null) {
             problems.atStart("the file is empty (expected a 'routes:' list)");
@@ -75,6 +135,8 @@ public final class ConfigLoader {
             problems.at(root, "the file is " + Section.describe(root) + " (expected a mapping with a 'routes:' list)");
             throw new ConfigException(problems.sorted());
         }
+        longScalars(problems, root, Collections.newSetFromMap(new IdentityHashMap<>()));
+        if (problems.any()) throw new ConfigException(problems.sorted());
         Section top = new Section(problems, "the config", mapping);
         List<Route> routes = routes(problems, top);
         Duration grace = top.duration("shutdown_grace", Config.DEFAULT_SHUTDOWN_GRACE);
@@ -228,6 +290,54 @@ public final class ConfigLoader {
         Duration idle = s.duration("idle", Timeouts.DEFAULTS.idle());
         s.finish();
         return new Timeouts(connect, idle);
+    }
+
+    /** The first line over {@link #MAX_LINE}, reported where it goes over. */
+    private static void longLine(Problems problems, String text) {
+        int line = 1;
+        int start = 0;
+        while (start <= text.length()) {
+            int end = text.indexOf('\n', start);
+            if (end < 0) end = text.length();
+            if (end - start > MAX_LINE) {
+                problems.at(line, MAX_LINE + 1, "line " + line + " is " + (end - start) + " characters long (expected lines of at most " + MAX_LINE
+                                + " characters; a long string can be split over lines with | or >)");
+                return;
+            }
+            line++;
+            start = end + 1;
+        }
+    }
+
+    /** Every key and value over {@link #MAX_SCALAR}; {@code seen} visits a node shared by aliases once. */
+    private static void longScalars(Problems problems, Node node, Set<Node> seen) {
+        if (!seen.add(node)) return;
+        switch (node) {
+            case ScalarNode scalar when scalar.getValue().length() > MAX_SCALAR -> problems.at(scalar,
+                    "a string of " + scalar.getValue().length() + " characters (expected at most " + MAX_SCALAR + " characters in one value)");
+            case SequenceNode sequence -> sequence.getValue().forEach(item -> longScalars(problems, item, seen));
+            case MappingNode mapping -> mapping.getValue().forEach(tuple -> {
+                longScalars(problems, tuple.getKeyNode(), seen);
+                longScalars(problems, tuple.getValueNode(), seen);
+            });
+            default -> {
+            }
+        }
+    }
+
+    /** The 1-based line and column of the code point at {@code index}. */
+    private static int[] position(String text, int index) {
+        int line = 1;
+        int column = 1;
+        for (int i = 0, n = 0; i < text.length() && n < index; i += Character.charCount(text.codePointAt(i)), n++) {
+            if (text.charAt(i) == '\n') {
+                line++;
+                column = 1;
+            } else {
+                column++;
+            }
+        }
+        return new int[] {line, column};
     }
 
     private static ConfigException single(Path file, String message) {

@@ -11,6 +11,16 @@ public final class Durations {
     /** What to say a duration should look like, in error messages. */
     public static final String EXPECTED = "a duration above zero such as 500ms, 3s, 5m";
 
+    /**
+     * The longest duration accepted anywhere (a timeout, an interval, the grace period): a year.
+     * Longer ones are mistakes, and 999999999h overflowed the nanoseconds that deadlines are
+     * computed in, which killed the threads that compute them.
+     */
+    public static final Duration MAX = Duration.ofDays(365);
+
+    /** What to say when a duration is over {@link #MAX}. */
+    public static final String EXPECTED_MAX = "a duration of at most " + format(MAX) + ", a year";
+
     private Durations() {
     }
 

@@ -55,6 +55,10 @@ final class HealthSections {
         String path = s.string("path", base.path(), "a path such as /healthz");
         if (s.has("path") && !path.startsWith("/")) {
             problems.at(s.value("path"), "path is '" + path + "' (expected a path starting with /, such as /healthz)");
+        } else if (s.has("path") && path.chars().anyMatch(c -> c <= ' ' || c == 0x7f)) {
+            // the path goes into the request line as written: a CR LF would end it and start a header of the user's choosing
+            problems.at(s.value("path"), "path \"" + escaped(path) + "\" has a control character or space"
+                    + " (expected a path such as /healthz, with %0D, %0A or %20 for such characters)");
         }
         String send = s.string("send", base.send(), "the bytes to send, such as \"PING\\r\\n\"");
         String expect = s.string("expect", base.expect(), "the first bytes of a healthy reply, such as +PONG");
@@ -78,6 +82,23 @@ final class HealthSections {
             problems.at(s.has("timeout") ? s.value("timeout") : s.has("interval") ? s.value("interval") : s.node(), message);
         }
         return new HealthCheck(type, path, send, expect, interval, timeout, rise, fall, port);
+    }
+
+    /** {@code text} with its control characters written as YAML's double-quoted escapes. */
+    private static String escaped(String text) {
+        StringBuilder b = new StringBuilder();
+        for (char c : text.toCharArray()) {
+            switch (c) {
+                case '\r' -> b.append("\\r");
+                case '\n' -> b.append("\\n");
+                case '\t' -> b.append("\\t");
+                default -> {
+                    if (c < ' ' || c == 0x7f) b.append("\\x%02x".formatted((int) c));
+                    else b.append(c);
+                }
+            }
+        }
+        return b.toString();
     }
 
     /** A field written in {@code s} that the check's type does not use is a mistake worth saying. */

@@ -24,6 +24,11 @@ final class Problems {
         else errors.add(new ConfigError(file, mark.getLine() + 1, mark.getColumn() + 1, message));
     }
 
+    /** A problem at a 1-based position that no node has (the file is refused before snakeyaml reads it). */
+    void at(int line, int column, String message) {
+        errors.add(new ConfigError(file, line, column, message));
+    }
+
     /** A problem of the whole file, shown at its first line. */
     void atStart(String message) {
         errors.add(new ConfigError(file, 1, 1, message));

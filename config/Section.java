@@ -1,5 +1,7 @@
 package config;
 
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -7,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BiConsumer;
+import java.util.regex.Pattern;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
@@ -22,6 +25,7 @@ import org.yaml.snakeyaml.nodes.Tag;
  * every problem in the file.
  */
 final class Section {
+    private static final Pattern DECIMAL = Pattern.compile("[-+]?[0-9]+");
     private final Problems problems;
     private final String what;
     private final Node node;
@@ -84,6 +88,20 @@ final class Section {
         return fallback;
     }
 
+    /**
+     * {@code text}, the string value of {@code key}, as a path; null when the file system cannot
+     * name it (reported). A NUL is the usual cause: YAML writes it as "\0", no path can hold it.
+     */
+    Path path(String key, String text, String expected) {
+        try {
+            return Path.of(text);
+        } catch (InvalidPathException e) {
+            String why = text.indexOf('\0') >= 0 ? "it contains a NUL character" : e.getReason();
+            problems.at(value(key), key + " is not a usable path: " + why + " (expected " + expected + ")");
+            return null;
+        }
+    }
+
     /** A required string: reports a missing key at the mapping. */
     String requiredString(String key, String expected) {
         if (!has(key)) {
@@ -101,8 +119,14 @@ final class Section {
             problems.at(value, key + " is " + describe(value) + " (expected " + expected + ")");
             return fallback;
         }
+        String digits = scalar.getValue().replace("_", "");
+        if (!DECIMAL.matcher(digits).matches()) {
+            // YAML 1.1 also reads 0x5460, 0b101 and 1:30 as integers: not what anyone means by a port or a count
+            problems.at(value, key + " " + scalar.getValue() + " is not a decimal number (expected " + expected + " in decimal digits)");
+            return fallback;
+        }
         try {
-            long parsed = Long.parseLong(scalar.getValue().replace("_", ""));
+            long parsed = Long.parseLong(digits);
             if (parsed >= min && parsed <= max) return (int) parsed;
         } catch (NumberFormatException tooLong) {
             // falls through to the range message: a number, just not one that fits
@@ -129,13 +153,17 @@ final class Section {
         return fallback;
     }
 
-    /** A duration written as {@code 500ms}, {@code 3s}, {@code 5m} or {@code 1h}. */
+    /** A duration written as {@code 500ms}, {@code 3s}, {@code 5m} or {@code 1h}, at most {@link Durations#MAX}. */
     Duration duration(String key, Duration fallback) {
         Node value = value(key);
         if (value == null) return fallback;
         Duration parsed = value instanceof ScalarNode scalar ? Durations.parse(scalar.getValue()) : null;
         if (parsed == null || parsed.isZero()) {
             problems.at(value, key + " is " + describe(value) + " (expected " + Durations.EXPECTED + ")");
+            return fallback;
+        }
+        if (parsed.compareTo(Durations.MAX) > 0) {
+            problems.at(value, key + " " + ((ScalarNode) value).getValue().strip() + " is too long (expected " + Durations.EXPECTED_MAX + ")");
             return fallback;
         }
         return parsed;

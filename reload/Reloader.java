@@ -44,6 +44,11 @@ public final class Reloader {
                 next = ConfigLoader.load(file);
             } catch (ConfigException e) {
                 return rejected(trigger, e.errors());
+            } catch (RuntimeException e) {
+                // a bug in the loader: refused like an invalid file, so that the caller (the SIGHUP or
+                // watch thread, the API) goes on, and logged with its stack trace to be fixed
+                LOG.log(WARNING, "reload (" + trigger + "): loading " + file + " failed", e);
+                return rejected(trigger, List.of(new ConfigError(file.toString(), 0, 0, "could not be loaded: " + e)));
             }
             if (next.equals(server.config())) {
                 LOG.log(DEBUG, "reload ({0}): {1} unchanged", trigger, file);

@@ -71,11 +71,24 @@ class SchemaTest {
             "/routes/*/endpoints/*/health_check/type", "whether send_expect needs an expect depends on the route's check");
 
     /** Invalid golden configs (X.yaml with X.txt) whose mistake only the loader can see, and why. */
-    static final Map<String, String> LOADER_ONLY = Map.of(
-            "duplicate-endpoint", "one endpoint twice: JSON Schema compares items whole, not by host and port",
-            "duplicate-listen", "two routes on one address: a rule across items",
-            "duplicate-key", "a key twice is a YAML matter; the reader keeps the last",
-            "yaml-syntax", "not YAML, so nothing to validate");
+    static final Map<String, String> LOADER_ONLY = Map.ofEntries(
+            Map.entry("duplicate-endpoint", "one endpoint twice: JSON Schema compares items whole, not by host and port"),
+            Map.entry("duplicate-listen", "two routes on one address: a rule across items"),
+            Map.entry("duplicate-key", "a key twice is a YAML matter; the reader keeps the last"),
+            Map.entry("yaml-syntax", "not YAML, so nothing to validate"),
+            Map.entry("alias-limit", "the reader's own bound on aliases: no document to validate"),
+            Map.entry("nesting-depth", "the reader's own bound on nesting: no document to validate"),
+            Map.entry("control-character", "not readable as YAML: no document to validate"),
+            Map.entry("invalid-utf8", "not text: no document to validate"),
+            Map.entry("admin-address", "an address that does not parse ([::1): the loader parses it"),
+            Map.entry("duration-too-long", "the one-year bound on a duration string: the loader computes it"),
+            Map.entry("health-path-control", "a control character inside a path: the loader looks at each character"),
+            Map.entry("nul-in-path", "a NUL inside a file path: the loader asks the file system"),
+            Map.entry("port-not-decimal", "0x5460 is an integer to YAML 1.1; the loader wants it written in decimal"));
+
+    /** Of those, the ones a YAML reader refuses outright: there is no document to hand the schema. */
+    private static final java.util.Set<String> NOT_A_DOCUMENT = java.util.Set.of("yaml-syntax", "alias-limit", "nesting-depth",
+            "control-character", "invalid-utf8");
 
     // --- keys both ways ---
 
@@ -265,8 +278,8 @@ class SchemaTest {
     @Test
     void theLoaderOnlyMistakesPassTheSchema() throws Exception {
         for (String name : LOADER_ONLY.keySet()) {
+            if (NOT_A_DOCUMENT.contains(name)) continue; // nothing to validate
             String text = read(ConfigLoaderTest.GOLDEN.resolve(name + ".yaml"));
-            if (name.equals("yaml-syntax")) continue; // nothing to validate
             assertEquals(List.of(), SCHEMA.validate(yaml11(text)), name + ".yaml: the schema rejects it; take it out of LOADER_ONLY");
         }
     }

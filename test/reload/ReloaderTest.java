@@ -99,4 +99,33 @@ class ReloaderTest {
             assertFalse(changed.await(1, TimeUnit.SECONDS), "same content: no reload");
         }
     }
+    @Test
+    void aPathWithANulIsRefusedLikeAnyInvalidConfigAndTheWatchGoesOn(@TempDir Path dir) throws Exception {
+        int port = freePort();
+        try (ServerSocket backend = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            String good = yaml(port, backend.getLocalPort());
+            Path file = Files.writeString(dir.resolve("featherlb.yaml"), good);
+            Server server = new Server(ConfigLoader.load(file));
+            server.start();
+            Reloader reloader = new Reloader(file, server);
+            java.util.concurrent.LinkedBlockingQueue<ReloadResult> results = new java.util.concurrent.LinkedBlockingQueue<>();
+            try (ConfigWatcher watcher = new ConfigWatcher(file, Duration.ofMillis(100))) {
+                watcher.start(() -> results.add(reloader.reload("file changed")));
+                Files.writeString(file, good + "access_log: \"/tmp/a\\0b\"\n");
+                ReloadResult refused = results.poll(10, TimeUnit.SECONDS);
+                assertFalse(refused.applied());
+                assertEquals(List.of(file + ":8:13: access_log is not a usable path: it contains a NUL character (expected off, stdout or a file path)"),
+                        refused.errors().stream().map(Object::toString).toList());
+                ReloadResult direct = reloader.reload("SIGHUP"); // as SIGHUP and the admin API reload
+                assertFalse(direct.applied());
+
+                Files.writeString(file, yaml(port, backend.getLocalPort(), backend.getLocalPort() + 1));
+                ReloadResult applied = results.poll(10, TimeUnit.SECONDS);
+                assertTrue(applied != null && applied.applied(), "the watch still works: " + applied);
+                assertEquals(2, server.config().routes().getFirst().endpoints().size());
+            } finally {
+                server.close();
+            }
+        }
+    }
 }
