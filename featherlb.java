@@ -341,7 +341,8 @@ public final class featherlb implements Callable<Integer> {
      * The balancer is {@link #run}, the main command's own wiring, on the config file the demo
      * writes; the parent's {@code --debug} and {@code --grace} apply ({@code featherlb --debug demo}).
      */
-    @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
+    @Command(name = "demo", sortOptions = false, usageHelpAutoWidth = true,
+            header = "featherlb in front of three built-in backends, with a gentle load and the dashboard",
             description = {
                 "Runs featherlb in front of three small built-in HTTP backends on 127.0.0.1 (fast; slow, 200 ms "
                     + "an answer; stoppable), with the admin address on and a gentle load, and prints the "
@@ -381,6 +382,10 @@ public final class featherlb implements Callable<Integer> {
         @Option(names = "--duration", paramLabel = "DURATION", defaultValue = "10m", converter = DurationConverter.class,
                 description = "how long the load runs; then the demo stops by itself (default: ${DEFAULT-VALUE}, at most 24h)")
         Duration duration;
+
+        // no -V: the version is the main command's (featherlb --version)
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+        boolean help;
 
         private Demo demo;
         private PrintWriter out;
