@@ -18,7 +18,7 @@ help: ## list the targets
 run: ## start featherlb with $(CONFIG)
 	./jbang featherlb.java --config $(CONFIG)
 
-demo: ## featherlb in front of three built-in backends with a gentle load; prints the dashboard URL (docs/demo.md)
+demo: ## built-in backends, featherlb, a gentle load: prints the dashboard URL
 	./jbang featherlb.java demo $(DEMO_ARGS)
 
 validate: ## check $(CONFIG) and exit
