@@ -7,8 +7,9 @@ SHELL := /bin/bash
 CONFIG ?= featherlb.yaml
 E2E_ARGS ?=
 BENCH_ARGS ?=
+DEMO_ARGS ?=
 
-.PHONY: help run validate test e2e bench aot image clean
+.PHONY: help run demo validate test e2e bench aot image clean
 
 # names may hold digits (e2e); test/launch/MakefileTest checks that every .PHONY target is listed
 help: ## list the targets
@@ -16,6 +17,9 @@ help: ## list the targets
 
 run: ## start featherlb with $(CONFIG)
 	./jbang featherlb.java --config $(CONFIG)
+
+demo: ## built-in backends, featherlb, a gentle load: prints the dashboard URL
+	./jbang featherlb.java demo $(DEMO_ARGS)
 
 validate: ## check $(CONFIG) and exit
 	./jbang featherlb.java --config $(CONFIG) --validate

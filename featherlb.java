@@ -17,6 +17,7 @@
 //SOURCES config/Durations.java config/Endpoint.java config/Problems.java config/Protocol.java config/Route.java config/Section.java config/Timeouts.java
 //SOURCES config/SmallFile.java config/YamlLimits.java
 //SOURCES config/Health.java config/HealthCheck.java config/HealthSections.java config/Passive.java
+//SOURCES demo/Demo.java demo/DemoApi.java demo/DemoBackend.java demo/Load.java
 //SOURCES health/HealthChecker.java health/HealthChecks.java health/HealthState.java health/Ticker.java health/HttpProbe.java health/Probe.java health/Reply.java
 //SOURCES health/SendExpectProbe.java
 //SOURCES memory/HeapTrimmer.java
@@ -54,6 +55,7 @@ import config.Config;
 import config.ConfigException;
 import config.ConfigLoader;
 import config.Durations;
+import demo.Demo;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -67,6 +69,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.logging.LogManager;
 import memory.HeapTrimmer;
 import metrics.Metrics;
@@ -85,7 +88,7 @@ import reload.Reloader;
 // falls (once mid-comment); test/launch/UsageWidthTest renders --help at COLUMNS=80 and checks.
 @Command(name = "featherlb", mixinStandardHelpOptions = true, version = "featherlb 0.1.0",
         sortOptions = false, usageHelpAutoWidth = true,
-        subcommands = AutoComplete.GenerateCompletion.class,
+        subcommands = {featherlb.DemoCommand.class, AutoComplete.GenerateCompletion.class},
         description = {
             "A lightweight TCP load balancer: listens on each route's address and spreads incoming "
                 + "connections over the route's endpoints with the route's strategy, forwarding bytes both ways.",
@@ -206,23 +209,56 @@ public final class featherlb implements Callable<Integer> {
                 return 2;
             }
         }
+        return run(config, err, Additions.NONE);
+    }
+
+    /**
+     * Loads {@code file} and serves it until SIGTERM/SIGINT (or {@code additions}' stop) and the
+     * drain are over: the main command on {@code --config}, the demo on the file it wrote. Runs on
+     * the main thread. Returns the exit status.
+     */
+    int run(Path file, PrintWriter err, Additions additions) throws IOException, InterruptedException {
         // watch before loading, so that a save while we start is not missed
-        Path dir = config.toAbsolutePath().getParent();
-        try (ConfigWatcher watcher = watch && Files.isDirectory(dir) ? new ConfigWatcher(config, WATCH_INTERVAL) : null) {
+        Path dir = file.toAbsolutePath().getParent();
+        try (ConfigWatcher watcher = watch && Files.isDirectory(dir) ? new ConfigWatcher(file, WATCH_INTERVAL) : null) {
             Config cfg;
             try {
-                cfg = ConfigLoader.load(config);
+                cfg = ConfigLoader.load(file);
             } catch (ConfigException e) {
                 e.errors().forEach(err::println);
                 err.flush();
                 return 2;
             }
-            return serve(cfg, watcher, err);
+            return serve(file, cfg, watcher, err, additions);
         }
     }
 
-    /** Runs the balancer until SIGTERM/SIGINT and its drain are over. */
-    private int serve(Config cfg, ConfigWatcher watcher, PrintWriter err) throws InterruptedException {
+    /**
+     * What a caller of {@link #run} adds around the balancer: the demo's admin calls, its load once
+     * featherlb listens, the load's end when the shutdown begins. {@link #NONE} for the main command.
+     */
+    interface Additions {
+        Additions NONE = new Additions() { };
+
+        /** Adds admin API calls; on the main thread, before the admin server starts (not called without one). */
+        default void register(Router api) {
+        }
+
+        /**
+         * On the main thread, once every listener and the admin server (null when off) are up.
+         *
+         * @param stop begins the same shutdown as SIGINT, from any thread; its argument says why, for the log
+         */
+        default void started(Server server, AdminServer admin, Consumer<String> stop) {
+        }
+
+        /** On the thread that begins the shutdown, before the drain; returns at once. */
+        default void stopping() {
+        }
+    }
+
+    /** Runs the balancer until SIGTERM/SIGINT (or {@code additions}' stop) and its drain are over. */
+    private int serve(Path file, Config cfg, ConfigWatcher watcher, PrintWriter err, Additions additions) throws InterruptedException {
         // endpoint names are resolved at every connect; keep the JVM's cache of answers short too
         Security.setProperty("networkaddress.cache.ttl", "5");
         Security.setProperty("networkaddress.cache.negative.ttl", "1");
@@ -238,26 +274,27 @@ public final class featherlb implements Callable<Integer> {
         Server server = new Server(cfg, Dialer.TCP, metrics.andThen(accessLog));
         metrics.watch(server::pools);
         metrics.counter("featherlb_access_log_dropped", "Access log lines dropped because the writer could not keep up", accessLog::dropped);
-        Reloader reloader = new Reloader(config, server);
+        Reloader reloader = new Reloader(file, server);
         CountDownLatch stopped = new CountDownLatch(1);
         AtomicBoolean signalled = new AtomicBoolean();
+        // a signal's handler and the additions' stop: the first begins the shutdown, a second ends its drain
+        Consumer<String> stop = why -> {
+            if (signalled.compareAndSet(false, true)) {
+                Duration drain = grace != null ? grace : server.config().shutdownGrace();
+                LOG.log(INFO, "{0}: shutting down, grace period {1}", why, Durations.format(drain));
+                Thread.ofPlatform().name("featherlb-shutdown").start(() -> {
+                    additions.stopping();
+                    server.shutdown(drain);
+                    stopped.countDown();
+                });
+            } else {
+                LOG.log(INFO, "{0} again: closing open connections now", why);
+                server.shutdown(Duration.ZERO);
+            }
+        };
         // handlers first: a signal that arrives while the listeners bind must not kill the process
         Signals.on("HUP", () -> Thread.ofPlatform().name("featherlb-reload").start(() -> reloader.reload("SIGHUP")));
-        for (String signal : List.of("TERM", "INT")) {
-            Signals.on(signal, () -> {
-                if (signalled.compareAndSet(false, true)) {
-                    Duration drain = grace != null ? grace : server.config().shutdownGrace();
-                    LOG.log(INFO, "SIG{0}: shutting down, grace period {1}", signal, Durations.format(drain));
-                    Thread.ofPlatform().name("featherlb-shutdown").start(() -> {
-                        server.shutdown(drain);
-                        stopped.countDown();
-                    });
-                } else {
-                    LOG.log(INFO, "SIG{0} again: closing open connections now", signal);
-                    server.shutdown(Duration.ZERO);
-                }
-            });
-        }
+        for (String signal : List.of("TERM", "INT")) Signals.on(signal, () -> stop.accept("SIG" + signal));
         AdminServer admin = null;
         try {
             server.start();
@@ -266,6 +303,7 @@ public final class featherlb implements Callable<Integer> {
                 Router api = new Router();
                 new RoutesApi(server::pools).register(api);
                 new ReloadApi(() -> reloader.reload("admin API")).register(api);
+                additions.register(api);
                 admin = new AdminServer(cfg.admin().get(), api, metrics.handler());
                 admin.start();
             }
@@ -278,6 +316,7 @@ public final class featherlb implements Callable<Integer> {
         }
         if (watcher != null) watcher.start(() -> reloader.reload("file changed"));
         HeapTrimmer heapTrimmer = HeapTrimmer.start(server::activeConnections);
+        additions.started(server, admin, stop);
         AtomicBoolean failed = new AtomicBoolean();
         server.failure().thenAccept(cause -> {
             // a loop that broke no longer forwards or accepts: better a restart by the supervisor
@@ -285,6 +324,7 @@ public final class featherlb implements Callable<Integer> {
             failed.set(true);
             LOG.log(ERROR, "an event loop failed ({0}): stopping now, exit status 1", cause.toString());
             Thread.ofPlatform().name("featherlb-shutdown").start(() -> {
+                additions.stopping();
                 server.shutdown(Duration.ZERO);
                 stopped.countDown();
             });
@@ -296,6 +336,115 @@ public final class featherlb implements Callable<Integer> {
         accessLog.close(); // last: every connection has ended and been queued
         LOG.log(INFO, "stopped");
         return failed.get() ? 1 : 0;
+    }
+
+    /**
+     * {@code featherlb demo}: featherlb in front of three built-in backends, with a gentle load, so
+     * that a newcomer sees it work without backends of their own (see demo/Demo.java, docs/demo.md).
+     * The balancer is {@link #run}, the main command's own wiring, on the config file the demo
+     * writes; the parent's {@code --debug} and {@code --grace} apply ({@code featherlb --debug demo}).
+     */
+    @Command(name = "demo", sortOptions = false, usageHelpAutoWidth = true,
+            header = "featherlb in front of three built-in backends, with a gentle load and the dashboard",
+            description = {
+                "Runs featherlb in front of three small built-in HTTP backends on 127.0.0.1 (fast; slow, 200 ms "
+                    + "an answer; stoppable), with the admin address on and a gentle load, and prints the "
+                    + "dashboard's URL and what to try. Needs nothing but Java: no Docker, no backends of your own.",
+                ""},
+            footer = {
+                "",
+                "The stoppable backend stops (closes its port: connects are refused) and",
+                "starts again through the admin API, e.g.:",
+                "  curl -X POST http://127.0.0.1:ADMIN/api/v1/demo/backends/stoppable/stop",
+                "  curl -X POST http://127.0.0.1:ADMIN/api/v1/demo/backends/stoppable/start",
+                "featherlb's health check takes it out within about 2 s and back after 2",
+                "passed checks; the load sees no failures (refused connects are retried).",
+                "The config is a temporary file, printed at the start: edit and save it",
+                "and featherlb reloads it. See docs/demo.md.",
+                "",
+                "Ctrl-C (or the end of --duration) stops the load, drains featherlb,",
+                "stops the backends and exits 0.",
+                "",
+                "Exit codes: 0 ok, 1 cannot start (e.g. --port in use), 2 bad command line."})
+    static final class DemoCommand implements Callable<Integer>, Additions {
+        @CommandLine.ParentCommand
+        featherlb parent;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--port", paramLabel = "PORT", description = "featherlb's listening port on 127.0.0.1 (default: a free one)")
+        int port;
+
+        @Option(names = "--admin-port", paramLabel = "PORT", description = "the dashboard's and admin API's port on 127.0.0.1 (default: a free one)")
+        int adminPort;
+
+        @Option(names = "--rate", paramLabel = "N", defaultValue = "20", description = "requests a second of the load, 1..1000 (default: ${DEFAULT-VALUE})")
+        int rate;
+
+        @Option(names = "--duration", paramLabel = "DURATION", defaultValue = "10m", converter = DurationConverter.class,
+                description = "how long the load runs; then the demo stops by itself (default: ${DEFAULT-VALUE}, at most 24h)")
+        Duration duration;
+
+        // no -V: the version is the main command's (featherlb --version)
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+        boolean help;
+
+        private Demo demo;
+        private PrintWriter out;
+
+        @Override
+        public Integer call() throws IOException, InterruptedException {
+            out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            check(port >= 0 && port <= 65535, "--port " + port + " is out of range (expected 1..65535, or 0 for a free one)");
+            check(adminPort >= 0 && adminPort <= 65535, "--admin-port " + adminPort + " is out of range (expected 1..65535, or 0 for a free one)");
+            check(rate >= 1 && rate <= 1000, "--rate " + rate + " is out of range (expected 1..1000 requests a second)");
+            check(duration.compareTo(Duration.ofHours(24)) <= 0, "--duration " + Durations.format(duration) + " is too long (expected at most 24h)");
+            configureLogging(parent.debug);
+            try {
+                demo = Demo.start(port, adminPort);
+            } catch (IOException e) {
+                err.println("featherlb demo: cannot start its backends: " + e.getMessage());
+                err.flush();
+                return 1;
+            }
+            int status;
+            try {
+                status = parent.run(demo.configFile(), err, this);
+            } finally {
+                demo.close();
+            }
+            // every thread has an owner and an end: say so, or name the ones that did not end
+            List<String> left = Demo.threadsLeft(Duration.ofSeconds(2));
+            if (left.isEmpty()) {
+                out.println("demo: stopped; every thread it started has ended");
+            } else {
+                LOG.log(ERROR, "demo: threads still running after the stop (a bug): {0}", left);
+            }
+            out.flush();
+            return status;
+        }
+
+        private void check(boolean ok, String message) {
+            if (!ok) throw new CommandLine.ParameterException(spec.commandLine(), message);
+        }
+
+        @Override
+        public void register(Router api) {
+            demo.register(api);
+        }
+
+        @Override
+        public void started(Server server, AdminServer admin, Consumer<String> stop) {
+            demo.started(server.addresses().getFirst(), admin.address(), rate, duration, out,
+                    () -> stop.accept("demo: " + Durations.format(duration) + " over"));
+        }
+
+        @Override
+        public void stopping() {
+            demo.stopping();
+        }
     }
 
     /** Converts {@code --grace} with the config's duration syntax, so a typo is a usage error (exit 2). */

@@ -237,6 +237,14 @@ class SchemaTest {
         assertValid("featherlb.yaml", text);
     }
 
+    /** The file featherlb demo writes is a config like any other, so an editor opening it checks it the same way. */
+    @Test
+    void theDemosConfigValidates() throws Exception {
+        try (demo.Demo running = demo.Demo.start(0, 0)) {
+            assertValid("featherlb demo's " + running.configFile(), read(running.configFile()));
+        }
+    }
+
     /** Every YAML block in README.md and docs/*.md that is a featherlb config (has a top-level routes:). */
     @Test
     void theConfigsInTheDocsValidate() throws Exception {
