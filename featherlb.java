@@ -23,13 +23,13 @@
 //SOURCES memory/HeapTrimmer.java
 //SOURCES metrics/Metrics.java
 //SOURCES pool/Backend.java pool/BackendPool.java pool/Lease.java pool/Pools.java
-//SOURCES dial/ConnectFailure.java dial/Dialer.java dial/TcpDialer.java
+//SOURCES dial/ConnectFailure.java dial/Dialer.java dial/LocalFailure.java dial/TcpDialer.java
 //SOURCES loop/BufferPool.java loop/EventLoop.java
 //SOURCES routing/Learned.java routing/RouteTable.java
 //SOURCES traffic/ConnectionRecord.java traffic/Outcome.java
 //SOURCES process/Signals.java
 //SOURCES reload/ConfigWatcher.java reload/ReloadResult.java reload/Reloader.java
-//SOURCES tcp/Connection.java tcp/ConnectionLimit.java tcp/Connections.java tcp/Dial.java tcp/Flow.java tcp/Forwarding.java
+//SOURCES tcp/Connection.java tcp/ConnectionLimit.java tcp/Connections.java tcp/Dial.java tcp/GlobalLimit.java tcp/Flow.java tcp/Forwarding.java
 //SOURCES tcp/Greeting.java tcp/Pipeline.java tcp/Preamble.java tcp/PreambleRead.java tcp/Refusals.java tcp/Replay.java tcp/Stage.java tcp/Stages.java tcp/TcpListener.java
 //SOURCES proxy/Listeners.java proxy/Server.java
 //FILES dashboard/index.html=dashboard/index.html dashboard/dashboard.js=dashboard/dashboard.js

@@ -141,11 +141,12 @@ public final class ConfigLoader {
         List<Route> routes = routes(problems, top);
         Duration grace = top.duration("shutdown_grace", Config.DEFAULT_SHUTDOWN_GRACE);
         boolean reusePort = top.bool("reuse_port", false);
+        int maxConnections = top.has("max_connections") ? top.integer("max_connections", 0, 0, 10_000_000) : Config.DERIVED;
         Optional<Admin> admin = Admin.read(problems, top);
         AccessLog accessLog = AccessLog.read(problems, top);
         top.finish();
         if (problems.any()) throw new ConfigException(problems.sorted());
-        return new Config(file, routes, grace, reusePort, admin, accessLog);
+        return new Config(file, routes, grace, reusePort, admin, accessLog, maxConnections);
     }
 
     private static List<Route> routes(Problems problems, Section top) {

@@ -51,8 +51,12 @@ public final class EventLoop implements Runnable {
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final Thread thread;
     private boolean open = true; // loop thread only
-    /** Channels whose keys were cancelled, to close once the next select has deregistered them. Loop thread only. */
-    private final List<SelectableChannel> closing = new ArrayList<>();
+    /**
+     * Channels whose keys were cancelled, to close once the next select has deregistered them, and
+     * tasks to run once the channels queued before them are closed ({@link #afterClose}), in order.
+     * Loop thread only.
+     */
+    private final List<Object> closing = new ArrayList<>();
     /** Pending deadlines, earliest first; cancelled ones stay until they come first. Loop thread only. */
     private final PriorityQueue<Timer> timers = new PriorityQueue<>((a, b) -> Long.signum(a.at - b.at));
 
@@ -212,10 +216,23 @@ public final class EventLoop implements Runnable {
         }
     }
 
+    /**
+     * Runs {@code task} once every channel {@link #close}d so far on this loop is really closed: a
+     * connection gives back its share of the file descriptors only then, or a burst of ended
+     * connections would let as many new ones in while the old descriptors are still open. Loop thread only.
+     */
+    public void afterClose(Runnable task) {
+        if (closing.isEmpty()) task.run();
+        else closing.add(task);
+    }
+
     private void closeDeregistered(int count) {
         if (count == 0) return;
-        List<SelectableChannel> done = closing.subList(0, count);
-        done.forEach(EventLoop::closeQuietly);
+        List<Object> done = closing.subList(0, count);
+        for (Object next : done) {
+            if (next instanceof SelectableChannel channel) closeQuietly(channel);
+            else run((Runnable) next);
+        }
         done.clear();
     }
 

@@ -25,6 +25,7 @@ import pool.BackendPool;
 import pool.Pools;
 import tcp.Connections;
 import tcp.Forwarding;
+import tcp.GlobalLimit;
 import tcp.Pipeline;
 import tcp.Stages;
 import tcp.TcpListener;
@@ -68,6 +69,7 @@ public final class Server implements AutoCloseable {
     private final Pools pools;
     private final Listeners listeners;
     private final HealthChecks checks;
+    private final GlobalLimit limit;
     private final Thread reaper = Thread.ofPlatform().daemon().name("featherlb-idle").unstarted(this::reapLoop);
     private volatile boolean stopping;
     private volatile long drainDeadline = Long.MAX_VALUE;
@@ -83,7 +85,8 @@ public final class Server implements AutoCloseable {
         this.config = config;
         this.connections = new Connections(finished);
         this.pools = new Pools(ticker, RandomGenerator.getDefault(), this::wentDown);
-        Pipeline pipeline = new Pipeline(dialer, new BufferPool(LARGE_BUFFER, 64), connections, threads, Forwarding.LOOPS, stages);
+        this.limit = new GlobalLimit(globalLimit(config));
+        Pipeline pipeline = new Pipeline(dialer, new BufferPool(LARGE_BUFFER, 64), connections, threads, Forwarding.LOOPS, stages, limit);
         this.listeners = new Listeners(pipeline, pools);
         this.checks = new HealthChecks(dialer);
     }
@@ -126,6 +129,7 @@ public final class Server implements AutoCloseable {
             loops.add(loop);
             loop.start();
         }
+        limit.describe(config.maxConnections() == Config.DERIVED, GlobalLimit.descriptorLimit());
         try {
             apply(config);
         } catch (IOException | RuntimeException e) {
@@ -150,6 +154,7 @@ public final class Server implements AutoCloseable {
 
     private String apply(Config next) throws IOException {
         String changes = listeners.apply(next, loops);
+        if (config != next && globalLimit(next) != limit.max()) limit.resize(globalLimit(next));
         config = next;
         restartChecks();
         return changes;
@@ -164,6 +169,11 @@ public final class Server implements AutoCloseable {
         if (stopping || pools.replace(route, endpoints) == null) return false;
         restartChecks();
         return true;
+    }
+
+    /** The global connection limit {@code config} asks for: its own, or derived from the file-descriptor limit. */
+    private static int globalLimit(Config config) {
+        return config.maxConnections() == Config.DERIVED ? GlobalLimit.derived(GlobalLimit.descriptorLimit()) : config.maxConnections();
     }
 
     /** New pools, new checkers (see {@link HealthChecks#restart}). */

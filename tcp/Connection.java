@@ -338,7 +338,7 @@ final class Connection implements Forwarding.Events {
         if (forwarding != null) forwarding.release();
         Lease held = lease;
         if (held != null) held.release();
-        listener.released();
+        loop.afterClose(listener.release); // its descriptors are free only once the loop has closed them
         long bytesUp = forwarding == null ? 0 : forwarding.bytesUp();
         long bytesDown = forwarding == null ? 0 : forwarding.bytesDown();
         String route = pool != null ? pool.route().name() : table.first().name();

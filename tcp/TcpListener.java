@@ -53,6 +53,8 @@ public final class TcpListener implements AutoCloseable {
     private volatile RouteTable table;
     private volatile boolean open = true;
     private volatile boolean paused; // some acceptor stopped watching for want of a permit
+    /** {@link #released}, as one object: a connection hands it to its loop's {@link EventLoop#afterClose}. */
+    final Runnable release = this::released;
 
     /** Binds the address of {@code table}'s routes; accepting starts with {@link #start}. */
     public TcpListener(Pipeline pipeline, RouteTable table, boolean reusePort) throws IOException {
@@ -121,11 +123,27 @@ public final class TcpListener implements AutoCloseable {
 
     /** A connection of this listener ended: room for the next one. Loop threads. */
     void released() {
-        limit.release();
+        give();
         if (paused) resumeAll();
     }
 
-    private void resumeAll() {
+    /** A permit of the route's limit and one of the global limit (see {@link GlobalLimit}), or none. */
+    private boolean acquire() {
+        if (!limit.tryAcquire()) return false;
+        if (pipeline.limit().tryAcquire()) return true;
+        limit.release();
+        pipeline.limit().waiting(this, pipeline.connections().size());
+        return false;
+    }
+
+    /** Gives back what {@link #acquire} took. */
+    private void give() {
+        limit.release();
+        pipeline.limit().release();
+    }
+
+    /** Watches the socket again on every loop that stopped for want of a permit. Any thread. */
+    void resumeAll() {
         paused = false; // an acceptor that pauses from now on sets it again, and tries for a permit after
         for (Acceptor acceptor : acceptors) {
             if (acceptor.paused) acceptor.loop.execute(acceptor::resume);
@@ -179,15 +197,15 @@ public final class TcpListener implements AutoCloseable {
         @Override
         public void ready(SelectionKey ready, ByteBuffer shared) {
             for (int i = 0; i < BATCH && open; i++) {
-                if (!limit.tryAcquire() && !pause()) return;
+                if (!acquire() && !pause()) return;
                 SocketChannel client;
                 try {
                     client = channel.accept();
                 } catch (ClosedChannelException e) {
-                    limit.release();
+                    give();
                     return;
                 } catch (IOException e) {
-                    limit.release();
+                    give();
                     // e.g. too many open files: back off instead of spinning, the next accept may work
                     LOG.log(WARNING, "{0}: accept failed: {1}", table.first().name(), e.getMessage());
                     watch(0);
@@ -195,7 +213,7 @@ public final class TcpListener implements AutoCloseable {
                     return;
                 }
                 if (client == null) { // none left
-                    limit.release();
+                    give();
                     return;
                 }
                 serve(client);
@@ -236,7 +254,7 @@ public final class TcpListener implements AutoCloseable {
             paused = true;
             TcpListener.this.paused = true;
             watch(0);
-            if (!limit.tryAcquire()) return false;
+            if (!acquire()) return false;
             paused = false;
             watch(OP_ACCEPT);
             return true;

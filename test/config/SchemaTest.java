@@ -60,7 +60,8 @@ class SchemaTest {
             "/routes/*/health_check/expect", "required for send_expect, else unused",
             "/routes/*/health_check/port", "the endpoint's own port",
             "/routes/*/endpoints/*/health_check/*", "the route's",
-            "/admin/token_file", "no token");
+            "/admin/token_file", "no token",
+            "/max_connections", "derived from the file-descriptor limit of the machine it runs on");
 
     /** Keys whose meaning depends on another key, set beside them when they are tried. */
     static final Map<String, Map<String, Object>> CONTEXT = Map.of(
