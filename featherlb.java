@@ -14,7 +14,7 @@
 //SOURCES algorithms/PowerOfTwoChoices.java algorithms/Maglev.java
 //SOURCES config/AccessLog.java config/Admin.java
 //SOURCES config/Config.java config/ConfigError.java config/ConfigException.java config/ConfigLoader.java
-//SOURCES config/Durations.java config/Endpoint.java config/Problems.java config/Protocol.java config/Route.java config/Section.java config/Timeouts.java
+//SOURCES config/Durations.java config/Endpoint.java config/Problems.java config/Protocol.java config/ProxyProtocol.java config/Route.java config/Section.java config/Timeouts.java
 //SOURCES config/SmallFile.java config/YamlLimits.java
 //SOURCES config/Health.java config/HealthCheck.java config/HealthSections.java config/Passive.java
 //SOURCES demo/Demo.java demo/DemoApi.java demo/DemoBackend.java demo/Load.java
@@ -30,8 +30,9 @@
 //SOURCES process/Signals.java
 //SOURCES reload/ConfigWatcher.java reload/ReloadResult.java reload/Reloader.java
 //SOURCES tcp/Connection.java tcp/ConnectionLimit.java tcp/Connections.java tcp/Dial.java tcp/GlobalLimit.java tcp/Flow.java tcp/Forwarding.java
-//SOURCES tcp/Greeting.java tcp/Pipeline.java tcp/Preamble.java tcp/PreambleRead.java tcp/Refusals.java tcp/Replay.java tcp/Stage.java tcp/Stages.java tcp/TcpListener.java
-//SOURCES proxy/Listeners.java proxy/Server.java
+//SOURCES tcp/Greeting.java tcp/Pipeline.java tcp/Preamble.java tcp/PreambleChain.java tcp/PreambleRead.java tcp/Refusals.java tcp/Replay.java tcp/Stage.java tcp/Stages.java tcp/TcpListener.java
+//SOURCES proxy/ConfigStages.java proxy/Listeners.java proxy/Server.java
+//SOURCES proxyproto/AcceptProxy.java proxyproto/HeaderEncoder.java proxyproto/ProxyHeader.java proxyproto/SendProxy.java
 //FILES dashboard/index.html=dashboard/index.html dashboard/dashboard.js=dashboard/dashboard.js
 //FILES dashboard/dashboard.css=dashboard/dashboard.css
 // Serial GC, a young generation of 8 MiB and compact object headers (JDK 25): a proxy's live heap
@@ -273,6 +274,7 @@ public final class featherlb implements Callable<Integer> {
         Metrics metrics = new Metrics();
         Server server = new Server(cfg, Dialer.TCP, metrics.andThen(accessLog));
         metrics.watch(server::pools);
+        metrics.rejected(server::rejections);
         metrics.counter("featherlb_access_log_dropped", "Access log lines dropped because the writer could not keep up", accessLog::dropped);
         Reloader reloader = new Reloader(file, server);
         CountDownLatch stopped = new CountDownLatch(1);

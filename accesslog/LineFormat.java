@@ -13,7 +13,8 @@ import traffic.ConnectionRecord;
  * (address:port), {@code endpoint} (host:port; {@code -} in text, null in JSON, when none could be
  * connected), {@code bytes_up} (client to endpoint), {@code bytes_down}, {@code duration_ms} and
  * {@code outcome} (how it ended: client closed, endpoint closed, client reset, endpoint reset,
- * timeout, refused, shutdown).
+ * timeout, refused, shutdown) and {@code id} (the connection's id, also the UNIQUE_ID of a PROXY v2
+ * header sent to the endpoint). New fields go at the end, so that parsers of older lines keep working.
  */
 @FunctionalInterface
 public interface LineFormat {
@@ -41,6 +42,7 @@ public interface LineFormat {
         millis(out, r);
         out.append(" outcome=");
         logfmt(out, r.outcome() == null ? "-" : r.outcome().label());
+        out.append(" id=").append(r.id());
     };
 
     /** One JSON object per line (JSON Lines). */
@@ -59,6 +61,7 @@ public interface LineFormat {
         millis(out, r);
         out.append(",\"outcome\":");
         quote(out, r.outcome() == null ? null : r.outcome().label());
+        out.append(",\"id\":").append(r.id());
         out.append('}');
     };
 

@@ -218,9 +218,55 @@ public final class ConfigLoader {
         int maxConnections = s.integer("max_connections", 0, 0, 1_000_000);
         int retries = s.integer("retries", Route.DEFAULT_RETRIES, 0, 100);
         boolean retryEmpty = retryOn(problems, s);
+        ProxyProtocol proxy = new ProxyProtocol(sendProxy(problems, s, ProxyProtocol.Send.OFF), acceptProxy(problems, s, label));
         s.finish();
         if (name == null || strategy == null || endpoints == null || protocol == null) return null;
-        return new Route(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty, protocol);
+        return new Route(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty, protocol, proxy);
+    }
+
+    private static final String SEND_PROXY = "off, v1, v2";
+
+    /** {@code send_proxy}: off, v1 or v2; {@code fallback} when absent or wrong (reported). */
+    private static ProxyProtocol.Send sendProxy(Problems problems, Section s, ProxyProtocol.Send fallback) {
+        Node value = s.value("send_proxy");
+        if (value == null) return fallback;
+        // YAML 1.1 reads a bare off as false: the text is what was written
+        String text = value instanceof ScalarNode scalar && !scalar.getTag().equals(Tag.NULL) ? scalar.getValue() : null;
+        ProxyProtocol.Send send = text == null ? null : ProxyProtocol.Send.byName(text);
+        if (send == null) {
+            problems.at(value, "send_proxy " + (text == null ? "is " + Section.describe(value) : "'" + text + "' is unknown")
+                    + " (expected one of: " + SEND_PROXY + ")");
+            return fallback;
+        }
+        return send;
+    }
+
+    /** {@code accept_proxy}: {@code from} (required, addresses or CIDRs) and {@code timeout}; null when absent. */
+    private static ProxyProtocol.Accept acceptProxy(Problems problems, Section route, String label) {
+        Section s = route.section("accept_proxy", "accept_proxy of " + label);
+        if (s == null) return null;
+        List<ProxyProtocol.Cidr> from = new ArrayList<>();
+        if (!s.has("from")) {
+            problems.at(s.node(), "accept_proxy of " + label + " has no 'from' (expected a list of the addresses or CIDRs that may send a PROXY header)");
+        } else {
+            List<Node> items = s.list("from");
+            if (items != null && items.isEmpty()) {
+                problems.at(s.value("from"), "from is empty (expected at least one address or CIDR, such as 10.0.0.0/8)");
+            }
+            for (Node item : items == null ? List.<Node>of() : items) {
+                String text = item instanceof ScalarNode scalar && !scalar.getTag().equals(Tag.NULL) ? scalar.getValue() : null;
+                ProxyProtocol.Cidr cidr = text == null ? null : ProxyProtocol.Cidr.parse(text);
+                if (cidr == null) {
+                    problems.at(item, "from " + (text == null ? "has " + Section.describe(item) : "has '" + text + "'")
+                            + " (expected an IP address or a CIDR such as 10.0.0.0/8 or 2001:db8::/32; not a host name)");
+                } else {
+                    from.add(cidr);
+                }
+            }
+        }
+        Duration timeout = s.duration("timeout", ProxyProtocol.DEFAULT_TIMEOUT);
+        s.finish();
+        return new ProxyProtocol.Accept(from, timeout);
     }
 
     private static final String RETRY_ON = "connect-failure, empty-response";
@@ -271,9 +317,10 @@ public final class ConfigLoader {
             int weight = s.integer("weight", Endpoint.DEFAULT_WEIGHT, 0, Endpoint.MAX_WEIGHT);
             boolean backup = s.bool("backup", false);
             HealthCheck check = HealthSections.endpoint(problems, s, routeCheck);
+            ProxyProtocol.Send sendProxy = sendProxy(problems, s, null);
             s.finish();
             if (host == null || port < 0) continue;
-            Endpoint endpoint = new Endpoint(host, port, weight, backup, check);
+            Endpoint endpoint = new Endpoint(host, port, weight, backup, check, sendProxy);
             Node previous = seen.putIfAbsent(endpoint.address(), mapping);
             if (previous != null) {
                 problems.at(mapping, "duplicate endpoint " + endpoint.address() + " in " + routeLabel

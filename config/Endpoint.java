@@ -9,10 +9,16 @@ package config;
  * @param backup used only when no primary endpoint of the route is available (default false)
  * @param check  this endpoint's own active check ({@code health_check} under the endpoint: the
  *               route's with the fields it sets replaced), or null to use the route's
+ * @param sendProxy this endpoint's {@code send_proxy}, or null to use the route's
  */
-public record Endpoint(String host, int port, int weight, boolean backup, HealthCheck check) {
+public record Endpoint(String host, int port, int weight, boolean backup, HealthCheck check, ProxyProtocol.Send sendProxy) {
     public static final int DEFAULT_WEIGHT = 1;
     public static final int MAX_WEIGHT = 256;
+
+    /** An endpoint that sends the header its route says. */
+    public Endpoint(String host, int port, int weight, boolean backup, HealthCheck check) {
+        this(host, port, weight, backup, check, null);
+    }
 
     /** An endpoint checked as its route says. */
     public Endpoint(String host, int port, int weight, boolean backup) {

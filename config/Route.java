@@ -25,16 +25,24 @@ import java.util.List;
  *                       like HAProxy's {@code retry-on empty-response}
  * @param protocol       what the listener speaks ({@code protocol}, default tcp, the only one yet);
  *                       two routes collide only where protocol, host and port are the same
+ * @param proxy          {@code send_proxy} and {@code accept_proxy} (see {@link ProxyProtocol}),
+ *                       default {@link ProxyProtocol#OFF}
  */
 public record Route(String name, String host, int port, Strategy strategy, List<Endpoint> endpoints,
                     Timeouts timeouts, int maxConnections, int retries, Health health, boolean retryEmpty,
-                    Protocol protocol) {
+                    Protocol protocol, ProxyProtocol proxy) {
     public static final int DEFAULT_RETRIES = 3;
     /** Client bytes kept for a replay: as HAProxy's L7 retries, the request must fit one buffer (16 KiB). */
     public static final int REPLAY_LIMIT = 16 * 1024;
 
     public Route {
         endpoints = List.copyOf(endpoints);
+    }
+
+    /** A route without the PROXY protocol. */
+    public Route(String name, String host, int port, Strategy strategy, List<Endpoint> endpoints,
+                 Timeouts timeouts, int maxConnections, int retries, Health health, boolean retryEmpty, Protocol protocol) {
+        this(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty, protocol, ProxyProtocol.OFF);
     }
 
     /** A TCP route. */
@@ -67,6 +75,6 @@ public record Route(String name, String host, int port, Strategy strategy, List<
 
     /** This route with another endpoint set (a discovery source's). */
     public Route withEndpoints(List<Endpoint> next) {
-        return new Route(name, host, port, strategy, next, timeouts, maxConnections, retries, health, retryEmpty, protocol);
+        return new Route(name, host, port, strategy, next, timeouts, maxConnections, retries, health, retryEmpty, protocol, proxy);
     }
 }

@@ -10,6 +10,7 @@ import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Unit;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -118,6 +119,20 @@ public final class Metrics implements Consumer<ConnectionRecord> {
                 .help("The endpoint's current weight (from the config, or set through the admin API)")
                 .labelNames("route", "endpoint")
                 .callback(cb -> each(pools, (route, b) -> cb.call(b.weight(), route, b.address())))
+                .register(registry);
+    }
+
+    /**
+     * {@code featherlb_rejected_total{listen,reason}}: connections closed before a route was chosen
+     * (a PROXY header missing, late, invalid, from an untrusted peer), from {@code rejections}
+     * (listening address to reason to count), read at each scrape.
+     */
+    public void rejected(Supplier<Map<String, Map<String, Long>>> rejections) {
+        CounterWithCallback.builder()
+                .name("featherlb_rejected_total")
+                .help("Connections closed before a route was chosen, by listening address and reason")
+                .labelNames("listen", "reason")
+                .callback(cb -> rejections.get().forEach((listen, reasons) -> reasons.forEach((reason, n) -> cb.call(n, listen, reason))))
                 .register(registry);
     }
 

@@ -12,7 +12,10 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -79,7 +82,8 @@ public final class Server implements AutoCloseable {
      *                 forwarding loop that serves many other connections: keep it short and
      *                 non-blocking (the access log queues, metrics add)
      * @param ticker   the clock of passive cool-downs and slow start (tests move it on by hand)
-     * @param stages   the steps before the dial and after the connect ({@link Stages#NONE}: none)
+     * @param stages   the steps before the dial and after the connect (the others' default:
+     *                 {@link ConfigStages}, as the config says; {@link Stages#NONE}: none)
      */
     public Server(Config config, Dialer dialer, Consumer<ConnectionRecord> finished, Ticker ticker, Stages stages) {
         this.config = config;
@@ -92,7 +96,7 @@ public final class Server implements AutoCloseable {
     }
 
     public Server(Config config, Dialer dialer, Consumer<ConnectionRecord> finished, Ticker ticker) {
-        this(config, dialer, finished, ticker, Stages.NONE);
+        this(config, dialer, finished, ticker, ConfigStages.INSTANCE);
     }
 
     public Server(Config config, Dialer dialer, Consumer<ConnectionRecord> finished) {
@@ -189,6 +193,23 @@ public final class Server implements AutoCloseable {
     /** The bound address of each listener, in config order (the real ports when a route asked for 0). */
     public List<InetSocketAddress> addresses() {
         return listeners.running().stream().map(TcpListener::address).toList();
+    }
+
+    /**
+     * Connections closed before a route was chosen, by listening address ({@code tcp host:port})
+     * and reason, for {@code featherlb_rejected_total}: the running listeners' counts (a listener a
+     * reload removed takes its counts with it).
+     */
+    public Map<String, Map<String, Long>> rejections() {
+        Map<String, Map<String, Long>> out = new LinkedHashMap<>();
+        for (TcpListener listener : listeners.running()) {
+            out.merge(listener.table().first().listenKey(), listener.rejections(), (a, b) -> {
+                Map<String, Long> sum = new TreeMap<>(a);
+                b.forEach((reason, n) -> sum.merge(reason, n, Long::sum));
+                return sum;
+            });
+        }
+        return out;
     }
 
     /** The live endpoint state of each route, in config order. */

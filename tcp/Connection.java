@@ -113,6 +113,18 @@ final class Connection implements Forwarding.Events {
             route(Learned.NOTHING, null);
             return;
         }
+        switch (step.open(clientAddress)) {
+            case Preamble.Fail fail -> {
+                rejected(fail); // never read: a peer that may not send this start cannot say anything
+                return;
+            }
+            case Preamble.Done done -> {
+                route(done.learned(), null);
+                return;
+            }
+            case Preamble.NeedMore read -> {
+            }
+        }
         try {
             start = new PreambleRead(this, step, client, loop);
         } catch (IOException closed) {
@@ -127,9 +139,9 @@ final class Connection implements Forwarding.Events {
     }
 
     /** The preamble failed: closed, and counted before a route was chosen. */
-    void rejected(String reason) {
+    void rejected(Preamble.Fail why) {
         if (stage != Stage.PREAMBLE) return;
-        listener.refusals().rejected(table.first().name(), clientName(), reason, System.nanoTime());
+        listener.refusals().rejected(table.first().name(), clientName(), why.reason(), why.counted(), System.nanoTime());
         ending(Outcome.REJECTED);
         terminate();
     }
@@ -147,7 +159,7 @@ final class Connection implements Forwarding.Events {
         if (pool == null) {
             enter(Stage.DIALING); // through DIALING so that the record names no endpoint, as any refusal
             listener.refusals().rejected(table.first().name(), clientName(),
-                    "no route for server name " + (what.serverName() == null ? "(none)" : what.serverName()), System.nanoTime());
+                    "no route for server name " + (what.serverName() == null ? "(none)" : what.serverName()), "sni_no_route", System.nanoTime());
             ending(Outcome.REJECTED);
             terminate();
             return;
@@ -343,7 +355,7 @@ final class Connection implements Forwarding.Events {
         long bytesDown = forwarding == null ? 0 : forwarding.bytesDown();
         String route = pool != null ? pool.route().name() : table.first().name();
         var record = new ConnectionRecord(Instant.ofEpochMilli(startedMillis), route, clientAddress,
-                held == null ? null : held.backend().address(), bytesUp, bytesDown, Duration.ofNanos(System.nanoTime() - startNanos), end);
+                held == null ? null : held.backend().address(), bytesUp, bytesDown, Duration.ofNanos(System.nanoTime() - startNanos), end, id);
         pipeline.connections().ended(this, record);
         if (LOG.isLoggable(DEBUG)) {
             LOG.log(DEBUG, "{0}: {1} -> {2} ended ({3}), {4} bytes up, {5} down, {6} ms", route, clientName(),

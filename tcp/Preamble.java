@@ -1,5 +1,7 @@
 package tcp;
 
+import config.Durations;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import routing.Learned;
@@ -12,6 +14,8 @@ import routing.Learned;
  * not {@linkplain Done#consumed consume} is forwarded to the endpoint first, exactly as received.
  *
  * <p>One instance per connection (a parser may keep state between calls); see {@link Stages}.
+ * Several steps run one after the other as a {@link PreambleChain}, each with its own bound and
+ * deadline (a PROXY header, then a ClientHello).
  */
 public interface Preamble {
     /**
@@ -24,6 +28,25 @@ public interface Preamble {
 
     /** How long the whole preamble may take; then the connection is closed as failed. */
     Duration timeout();
+
+    /**
+     * Before any byte is read, with the peer's own address ({@code null} when the socket did not
+     * say): {@link NeedMore} to read, a {@link Fail} to close the connection at once (a peer that may
+     * not send this preamble is never parsed), a {@link Done} to go on without reading.
+     */
+    default Verdict open(InetSocketAddress peer) {
+        return NeedMore.INSTANCE;
+    }
+
+    /** What a connection is rejected for when {@link #timeout} passes before a decision. */
+    default Fail timedOut() {
+        return new Fail("no complete preamble within " + Durations.format(timeout()), "preamble_timeout");
+    }
+
+    /** What a connection is rejected for when {@link #limit} bytes came without a decision. */
+    default Fail tooLong() {
+        return new Fail("no decision within " + limit() + " bytes", "preamble_too_long");
+    }
 
     /** What a call of {@link #read} says. */
     sealed interface Verdict permits NeedMore, Done, Fail {
@@ -39,7 +62,14 @@ public interface Preamble {
     record Done(int consumed, Learned learned) implements Verdict {
     }
 
-    /** The start is not what the route requires: the connection is closed, and {@code reason} counted. */
-    record Fail(String reason) implements Verdict {
+    /**
+     * The start is not what the route requires: the connection is closed, logged with
+     * {@code reason} and counted as {@code counted} ({@code featherlb_rejected_total}'s reason).
+     */
+    record Fail(String reason, String counted) implements Verdict {
+        /** Counted as {@code preamble_invalid}. */
+        public Fail(String reason) {
+            this(reason, "preamble_invalid");
+        }
     }
 }

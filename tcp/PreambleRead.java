@@ -2,7 +2,6 @@ package tcp;
 
 import static java.nio.channels.SelectionKey.OP_READ;
 
-import config.Durations;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
@@ -12,26 +11,36 @@ import traffic.Outcome;
 
 /**
  * The PREAMBLE stage of one connection: reads the client on its read readiness into a buffer of the
- * step's {@link Preamble#limit} and asks the step after each read, under the step's deadline. Done:
- * the connection goes on with what it learned and the bytes the step did not consume; fail, the
- * deadline or the limit: the connection is rejected. Loop thread only.
+ * steps' {@link Preamble#limit} and asks them ({@link PreambleChain}) after each read, under the
+ * deadline of the step reading now, armed afresh when a step is done. Done: the connection goes on
+ * with what it learned and the bytes the steps did not consume; fail, the deadline or the limit:
+ * the connection is rejected. Loop thread only.
  */
 final class PreambleRead implements EventLoop.Handler {
     private final Connection connection;
-    private final Preamble step;
+    private final PreambleChain step;
     private final SocketChannel client;
+    private final EventLoop loop;
     private final ByteBuffer seen;
-    private final EventLoop.Timer deadline;
+    private Preamble timed; // the step whose deadline is armed
+    private EventLoop.Timer deadline;
 
     /** Starts reading: the client's key is this handler's until the step decides. */
     PreambleRead(Connection connection, Preamble step, SocketChannel client, EventLoop loop) throws IOException {
         this.connection = connection;
-        this.step = step;
+        this.step = PreambleChain.of(step);
         this.client = client;
-        this.seen = ByteBuffer.allocate(step.limit());
+        this.loop = loop;
+        this.seen = ByteBuffer.allocate(this.step.limit());
         client.register(loop.selector(), OP_READ, this);
-        deadline = loop.schedule(step.timeout().toNanos(),
-                () -> connection.rejected("no complete preamble within " + Durations.format(step.timeout())));
+        arm();
+    }
+
+    /** The deadline of the step reading now. */
+    private void arm() {
+        Preamble now = step.step();
+        timed = now;
+        deadline = loop.schedule(now.timeout().toNanos(), () -> connection.rejected(now.timedOut()));
     }
 
     @Override
@@ -50,9 +59,13 @@ final class PreambleRead implements EventLoop.Handler {
         if (n == 0) return;
         switch (step.read(seen.duplicate().flip().asReadOnlyBuffer())) {
             case Preamble.NeedMore ignored -> {
-                if (!seen.hasRemaining()) connection.rejected("no decision within " + seen.capacity() + " bytes");
+                if (!seen.hasRemaining()) connection.rejected(step.tooLong());
+                else if (step.step() != timed) { // a step is done: the next one has a deadline of its own
+                    deadline.cancel();
+                    arm();
+                }
             }
-            case Preamble.Fail fail -> connection.rejected(fail.reason());
+            case Preamble.Fail fail -> connection.rejected(fail);
             case Preamble.Done done -> {
                 deadline.cancel();
                 key.interestOps(0); // the engine reads the client from here on

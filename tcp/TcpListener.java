@@ -96,6 +96,14 @@ public final class TcpListener implements AutoCloseable {
         return refusals;
     }
 
+    /**
+     * Connections of this address closed before a route was chosen, by reason
+     * ({@code featherlb_rejected_total}); kept over a reload, as the listener is. Any thread.
+     */
+    public java.util.Map<String, Long> rejections() {
+        return refusals.rejections();
+    }
+
     /** Logs how many refusals had no line of their own: the server's reaper calls it. */
     public void flushRefusals(long nowNanos) {
         refusals.flush(nowNanos);

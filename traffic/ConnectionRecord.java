@@ -13,9 +13,17 @@ import java.util.Arrays;
  * @param endpoint {@code host:port} of the endpoint, or null when none could be connected
  * @param bytesUp  client → endpoint
  * @param bytesDown endpoint → client
+ * @param id       the connection's id, unique in the process (the access log's {@code id}, the
+ *                 UNIQUE_ID of a PROXY v2 header sent); 0 when unknown
  */
 public record ConnectionRecord(Instant start, String route, InetSocketAddress clientAddress, String endpoint,
-                               long bytesUp, long bytesDown, Duration duration, Outcome outcome) {
+                               long bytesUp, long bytesDown, Duration duration, Outcome outcome, long id) {
+
+    /** A record without an id. */
+    public ConnectionRecord(Instant start, String route, InetSocketAddress clientAddress, String endpoint,
+                            long bytesUp, long bytesDown, Duration duration, Outcome outcome) {
+        this(start, route, clientAddress, endpoint, bytesUp, bytesDown, duration, outcome, 0);
+    }
 
     /** The client as the access log writes it: {@code 192.0.2.7:51234}, {@code [2001:db8::7]:51234}, or "?". */
     public String client() {
