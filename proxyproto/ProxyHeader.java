@@ -80,6 +80,7 @@ public record ProxyHeader(int version, boolean local, InetSocketAddress source, 
             byte b = in.get(i);
             if (b == '\n') return Invalid.of("v1 header ends with LF alone (expected CRLF)");
             if (b == '\r') {
+                if (i == V1_MAX - 1) break; // its LF would be byte 108
                 if (i + 1 >= n) return Incomplete.INSTANCE;
                 if (in.get(i + 1) != '\n') return Invalid.of("v1 header has CR without LF");
                 end = i;
