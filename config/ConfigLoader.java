@@ -257,8 +257,8 @@ public final class ConfigLoader {
                 String text = item instanceof ScalarNode scalar && !scalar.getTag().equals(Tag.NULL) ? scalar.getValue() : null;
                 ProxyProtocol.Cidr cidr = text == null ? null : ProxyProtocol.Cidr.parse(text);
                 if (cidr == null) {
-                    problems.at(item, "from " + (text == null ? "has " + Section.describe(item) : "has '" + text + "'")
-                            + " (expected an IP address or a CIDR such as 10.0.0.0/8 or 2001:db8::/32; not a host name)");
+                    problems.at(item, "from " + (text == null ? "has " + Section.describe(item) : "'" + text + "' is not an address or CIDR")
+                            + " (expected an IP address such as 127.0.0.1 or a CIDR such as 10.0.0.0/8 or 2001:db8::/32; host names are not trusted)");
                 } else {
                     from.add(cidr);
                 }

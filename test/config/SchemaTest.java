@@ -60,6 +60,7 @@ class SchemaTest {
             "/routes/*/health_check/expect", "required for send_expect, else unused",
             "/routes/*/health_check/port", "the endpoint's own port",
             "/routes/*/endpoints/*/health_check/*", "the route's",
+            "/routes/*/endpoints/*/send_proxy", "the route's",
             "/admin/token_file", "no token",
             "/max_connections", "derived from the file-descriptor limit of the machine it runs on");
 
