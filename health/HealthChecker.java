@@ -18,6 +18,7 @@ import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiFunction;
 
 /**
  * The active health checks of one route: a virtual thread per endpoint that has a check, which
@@ -47,13 +48,22 @@ public final class HealthChecker implements AutoCloseable {
      *               check, as a connection does, and a test can stand in a dialer of its own
      */
     public HealthChecker(Route route, List<Target> targets, Dialer dialer) {
+        this(route, targets, dialer, HealthChecks.NO_HEADER);
+    }
+
+    /**
+     * @param header what a check writes first to an endpoint of {@code route}, before its probe
+     *               (the PROXY header of {@code send_proxy}), or null for nothing
+     */
+    public HealthChecker(Route route, List<Target> targets, Dialer dialer, BiFunction<Route, Endpoint, byte[]> header) {
         this.route = route;
         this.dialer = dialer;
         for (Target target : targets) {
             HealthCheck check = route.health().checkOf(target.endpoint());
             if (check == null) continue;
+            byte[] first = header.apply(route, target.endpoint());
             threads.add(Thread.ofVirtual().name("featherlb-check-" + route.name() + "/" + target.endpoint().address())
-                    .unstarted(() -> checkLoop(target, check)));
+                    .unstarted(() -> checkLoop(target, check, first)));
         }
     }
 
@@ -88,10 +98,10 @@ public final class HealthChecker implements AutoCloseable {
         return threads.stream().anyMatch(Thread::isAlive);
     }
 
-    private void checkLoop(Target target, HealthCheck check) {
+    private void checkLoop(Target target, HealthCheck check, byte[] header) {
         String host = target.endpoint().host();
         int port = check.port() != 0 ? check.port() : target.endpoint().port();
-        Probe probe = Probe.of(check, host, port);
+        Probe probe = header == null ? Probe.of(check, host, port) : Probe.greeted(header, Probe.of(check, host, port));
         long interval = check.interval().toNanos();
         long next = System.nanoTime();
         while (!closed) {

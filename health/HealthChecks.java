@@ -1,8 +1,10 @@
 package health;
 
 import dial.Dialer;
+import config.Endpoint;
 import config.Route;
 import java.util.List;
+import java.util.function.BiFunction;
 
 /**
  * The active checks of every route, as one lifecycle: {@link #restart} after a config (or an endpoint
@@ -10,7 +12,11 @@ import java.util.List;
  * threads at once.
  */
 public final class HealthChecks implements AutoCloseable {
+    /** Checks that write nothing before their probe. */
+    static final BiFunction<Route, Endpoint, byte[]> NO_HEADER = (route, endpoint) -> null;
+
     private final Dialer dialer;
+    private final BiFunction<Route, Endpoint, byte[]> header;
     private List<HealthChecker> running = List.of();
     private boolean closed;
 
@@ -19,7 +25,16 @@ public final class HealthChecks implements AutoCloseable {
     }
 
     public HealthChecks(Dialer dialer) {
+        this(dialer, NO_HEADER);
+    }
+
+    /**
+     * @param header what a check writes first to an endpoint, before its probe (the PROXY header
+     *               an endpoint with {@code send_proxy} wants), or null for nothing
+     */
+    public HealthChecks(Dialer dialer, BiFunction<Route, Endpoint, byte[]> header) {
         this.dialer = dialer;
+        this.header = header;
     }
 
     /**
@@ -33,7 +48,7 @@ public final class HealthChecks implements AutoCloseable {
             running = List.of();
             return;
         }
-        running = routes.stream().map(c -> new HealthChecker(c.route(), c.targets(), dialer)).toList();
+        running = routes.stream().map(c -> new HealthChecker(c.route(), c.targets(), dialer, header)).toList();
         running.forEach(HealthChecker::start);
     }
 

@@ -19,6 +19,18 @@ interface Probe {
     /** tcp: the connect was the whole check. */
     Probe CONNECT = (channel, deadline) -> null;
 
+    /**
+     * {@code then}, after {@code header} is written alone, in one write: the PROXY header an
+     * endpoint with {@code send_proxy} wants before anything else (a {@code LOCAL} one: the check is
+     * featherlb's own), or it would fail every check.
+     */
+    static Probe greeted(byte[] header, Probe then) {
+        return (channel, deadline) -> {
+            Reply.send(channel, header);
+            return then.probe(channel, deadline);
+        };
+    }
+
     /** The probe for {@code check}; {@code host} and {@code port} are what was dialled. */
     static Probe of(HealthCheck check, String host, int port) {
         return switch (check.type()) {

@@ -26,6 +26,7 @@ import loop.EventLoop;
 import pool.Backend;
 import pool.BackendPool;
 import pool.Pools;
+import proxyproto.SendProxy;
 import tcp.Connections;
 import tcp.Forwarding;
 import tcp.GlobalLimit;
@@ -92,7 +93,8 @@ public final class Server implements AutoCloseable {
         this.limit = new GlobalLimit(globalLimit(config));
         Pipeline pipeline = new Pipeline(dialer, new BufferPool(LARGE_BUFFER, 64), connections, threads, Forwarding.LOOPS, stages, limit);
         this.listeners = new Listeners(pipeline, pools);
-        this.checks = new HealthChecks(dialer);
+        // an endpoint with send_proxy wants a header from its checks too: LOCAL, featherlb speaks for itself
+        this.checks = new HealthChecks(dialer, (route, endpoint) -> SendProxy.forCheck(route.proxy(), endpoint));
     }
 
     public Server(Config config, Dialer dialer, Consumer<ConnectionRecord> finished, Ticker ticker) {

@@ -142,7 +142,7 @@ class ProxyPeersTest {
     }
 
     @Test
-    void nginxBehindFeatherlbLogsTheRealClientForV1AndV2(@TempDir Path dir) throws Exception {
+    void nginxBehindFeatherlbLogsTheRealClientForV1AndV2AndItsChecksPass(@TempDir Path dir) throws Exception {
         Path nginx = binary("nginx");
         assumeTrue(nginx != null, "nginx is not installed (build/peers.sh installs Debian's nginx)");
         int port = freePort();
@@ -180,6 +180,18 @@ class ProxyPeersTest {
                     int clientPort = exchange(server.addresses().getFirst(), "GET / HTTP/1.0\r\n\r\n", "ok");
                     String expected = "127.0.0.5:" + clientPort + "\n";
                     waitFor(() -> read(log).contains(expected), () -> send + ": nginx logged no '" + expected + "':\n" + read(log) + read(dir.resolve("error.log")));
+                }
+            }
+            // its health checks: an http check passes with send_proxy (a LOCAL header first) and fails without
+            var check = new config.HealthCheck(config.HealthCheck.Type.HTTP, "/", "", "", Duration.ofMillis(100), Duration.ofMillis(100), 1, 1, 0);
+            var health = new config.Health(check, config.Passive.DEFAULTS, Duration.ZERO, false);
+            for (ProxyProtocol.Send send : List.of(ProxyProtocol.Send.V1, ProxyProtocol.Send.V2, ProxyProtocol.Send.OFF)) {
+                var route = new config.Route("checked", "127.0.0.1", 0, algorithms.Strategy.ROUNDROBIN, List.of(new Endpoint("127.0.0.1", port, 1, false)),
+                        config.Timeouts.DEFAULTS, 0, 3, health, false, config.Protocol.TCP, new ProxyProtocol(send, null));
+                try (Server server = ProxyProtocolTest.start(route, new ConcurrentLinkedQueue<>())) {
+                    Thread.sleep(600); // six checks
+                    assertEquals(send != ProxyProtocol.Send.OFF, server.pools().getFirst().backend(0).up(),
+                            send + ": " + server.pools().getFirst().backend(0).health().reason());
                 }
             }
         } finally {
