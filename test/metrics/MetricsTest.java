@@ -194,4 +194,44 @@ class MetricsTest {
             return s.getLocalPort();
         }
     }
+
+    @Test
+    void rejectedConnectionsAreCountedByListeningAddressAndReason() throws Exception {
+        var accept = new config.ProxyProtocol.Accept(List.of(config.ProxyProtocol.Cidr.parse("127.0.0.1")), Duration.ofSeconds(3));
+        Route route = new Route("pp", "127.0.0.1", 0, Strategy.ROUNDROBIN, List.of(new Endpoint("127.0.0.1", 9, 1, false)),
+                Timeouts.DEFAULTS, 0, Route.DEFAULT_RETRIES, config.Health.DEFAULTS, false, config.Protocol.TCP,
+                new config.ProxyProtocol(config.ProxyProtocol.Send.OFF, accept));
+        Metrics metrics = new Metrics();
+        try (Server server = new Server(new Config(Path.of("t.yaml"), List.of(route), Duration.ofSeconds(1)), Dialer.TCP, metrics)) {
+            metrics.rejected(server::rejections);
+            server.start();
+            HttpServer http = serve(metrics);
+            try {
+                for (int i = 0; i < 2; i++) {
+                    try (java.net.Socket untrusted = new java.net.Socket()) {
+                        untrusted.bind(new java.net.InetSocketAddress(java.net.InetAddress.ofLiteral("127.0.0.5"), 0));
+                        untrusted.connect(server.addresses().getFirst(), 2000);
+                        untrusted.setSoTimeout(5000);
+                        assertEquals(-1, untrusted.getInputStream().read());
+                    }
+                }
+                try (java.net.Socket invalid = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), server.addresses().getFirst().getPort())) {
+                    invalid.setSoTimeout(5000);
+                    invalid.getOutputStream().write("GET / HTTP/1.0\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    try {
+                        assertEquals(-1, invalid.getInputStream().read());
+                    } catch (java.net.SocketException reset) {
+                        // closed with bytes unread: a reset, closed all the same
+                    }
+                }
+                await(() -> server.activeConnections() == 0);
+                Map<String, Double> m = scrape(http);
+                assertEquals(2.0, m.get("featherlb_rejected_total{listen=tcp 127.0.0.1:0,reason=proxy_untrusted}"), m.toString());
+                assertEquals(1.0, m.get("featherlb_rejected_total{listen=tcp 127.0.0.1:0,reason=proxy_invalid}"), m.toString());
+            } finally {
+                http.stop(0);
+            }
+        }
+    }
+
 }
