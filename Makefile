@@ -9,7 +9,7 @@ E2E_ARGS ?=
 BENCH_ARGS ?=
 DEMO_ARGS ?=
 
-.PHONY: help run demo validate test e2e bench aot image clean
+.PHONY: help run demo validate test fuzz e2e bench aot image clean
 
 # names may hold digits (e2e); test/launch/MakefileTest checks that every .PHONY target is listed
 help: ## list the targets
@@ -26,6 +26,11 @@ validate: ## check $(CONFIG) and exit
 
 test: ## compile and run every JUnit test; prints "N passed, N failed"
 	bash build/test.sh $(TESTS)
+
+FUZZ_SECONDS ?= 180
+# the parsers of what clients send first, on random and mutated valid inputs (seconds in make test)
+fuzz: ## fuzz the PROXY header reader (FUZZ_SECONDS, default 180)
+	FEATHERLB_FUZZ_SECONDS=$(FUZZ_SECONDS) bash build/test.sh '.*ProxyHeaderTest.*'
 
 e2e: ## end-to-end test in docker compose; writes test/e2e/runs/
 	./jbang e2e.java $(E2E_ARGS)

@@ -253,4 +253,36 @@ class ProxyProtocolTest {
             assertEquals("data", ascii(Arrays.copyOfRange(firsts.peek(), header.length(), firsts.peek().length)));
         }
     }
+
+    @Test
+    void iphashHashesTheAddressTheHeaderNamed() throws Exception {
+        var records = new ConcurrentLinkedQueue<ConnectionRecord>();
+        try (var a = new TestServers.Backend(ECHO); var b = new TestServers.Backend(ECHO); var c = new TestServers.Backend(ECHO)) {
+            Route route = new Route("pp", "127.0.0.1", 0, Strategy.IPHASH, List.of(a.endpoint(1), b.endpoint(1), c.endpoint(1)), Timeouts.DEFAULTS, 0,
+                    Route.DEFAULT_RETRIES, Health.DEFAULTS, false, Protocol.TCP, new ProxyProtocol(ProxyProtocol.Send.OFF, trusting("127.0.0.1", Duration.ofSeconds(3))));
+            try (Server server = start(route, records)) {
+                for (int i = 0; i < 40; i++) { // one client behind the balancer in front, from 40 different peer ports
+                    try (Socket client = TestServers.connect(server)) {
+                        client.getOutputStream().write(join(V1, new byte[] {'x'}));
+                        client.shutdownOutput();
+                        client.getInputStream().readAllBytes();
+                    }
+                }
+                ForwardingTest.waitFor(() -> records.size() == 40);
+                assertEquals(1, records.stream().map(ConnectionRecord::endpoint).distinct().count(), "one client, one endpoint");
+                records.clear();
+                for (int i = 0; i < 60; i++) { // 60 clients, all from the same peer: spread as 60 clients are
+                    byte[] header = ("PROXY TCP4 198.18.0." + (i + 1) + " 198.51.100.1 1234 443\r\n").getBytes(StandardCharsets.US_ASCII);
+                    try (Socket client = TestServers.connect(server)) {
+                        client.getOutputStream().write(join(header, new byte[] {'x'}));
+                        client.shutdownOutput();
+                        client.getInputStream().readAllBytes();
+                    }
+                }
+                ForwardingTest.waitFor(() -> records.size() == 60);
+                assertEquals(3, records.stream().map(ConnectionRecord::endpoint).distinct().count(), "the named clients spread over every endpoint");
+            }
+        }
+    }
+
 }
