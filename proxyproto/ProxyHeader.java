@@ -175,7 +175,7 @@ public record ProxyHeader(int version, boolean local, InetSocketAddress source, 
             if (versionCommand >> 4 != 2) return Invalid.of("v2 header of version " + (versionCommand >> 4) + " (expected 2)");
             if ((versionCommand & 0x0f) > 1) return Invalid.of("v2 command " + (versionCommand & 0x0f) + " (expected 0 LOCAL or 1 PROXY)");
         }
-        if (n > 13) {
+        if (n > 13 && (in.get(12) & 0x0f) == 1) { // LOCAL: the family is ignored (spec 2.2)
             int familyTransport = in.get(13) & 0xff;
             if (familyTransport >> 4 > 3) return Invalid.of("v2 address family " + (familyTransport >> 4) + " (expected 0..3)");
             if ((familyTransport & 0x0f) > 2) return Invalid.of("v2 transport " + (familyTransport & 0x0f) + " (expected 0..2)");
@@ -192,10 +192,13 @@ public record ProxyHeader(int version, boolean local, InetSocketAddress source, 
             case 3 -> 216;
             default -> 0;
         };
-        if (length - V2_FIXED < addresses) {
+        if (length - V2_FIXED < addresses && !local) {
             return Invalid.of("v2 header of " + (length - V2_FIXED) + " bytes after the fixed part, too short for its addresses (" + addresses + ")");
         }
         if (n < length) return Incomplete.INSTANCE;
+        if (local && length - V2_FIXED < addresses) { // LOCAL discards its address block, whatever its family says
+            return new Parsed(new ProxyHeader(2, true, null, null, null, null, null, length));
+        }
         InetSocketAddress source = null;
         InetSocketAddress destination = null;
         boolean tcpOverIp = (family == 1 || family == 2) && transport == 1;

@@ -185,6 +185,8 @@ class ProxyHeaderTest {
         ProxyHeader withAddresses = parsed(v2(0x20, 0x11, inet4(), tlv(0x04, new byte[3])));
         assertTrue(withAddresses.local());
         assertNull(withAddresses.source(), "LOCAL: the addresses are not the client's");
+        assertTrue(parsed(v2(0x20, 0x11, new byte[0])).local(), "LOCAL: the family is ignored, and so is a missing address block");
+        assertTrue(parsed(v2(0x20, 0x55, new byte[0])).local());
         assertTrue(parsed(v2(0x21, 0x00, new byte[0])).local(), "PROXY with UNSPEC: nothing to use");
         assertTrue(parsed(v2(0x21, 0x31, new byte[216])).local(), "a UNIX socket has no IP address");
         assertTrue(parsed(v2(0x21, 0x12, inet4())).local(), "DGRAM: not this TCP connection's addresses");
