@@ -27,6 +27,7 @@ import tcp.Connections;
 import tcp.Forwarding;
 import tcp.GlobalLimit;
 import tcp.Pipeline;
+import tcp.SniStages;
 import tcp.Stages;
 import tcp.TcpListener;
 import traffic.ConnectionRecord;
@@ -79,7 +80,7 @@ public final class Server implements AutoCloseable {
      *                 forwarding loop that serves many other connections: keep it short and
      *                 non-blocking (the access log queues, metrics add)
      * @param ticker   the clock of passive cool-downs and slow start (tests move it on by hand)
-     * @param stages   the steps before the dial and after the connect ({@link Stages#NONE}: none)
+     * @param stages   the steps before the dial and after the connect ({@link Stages#NONE}: none; by default the config's, {@link SniStages})
      */
     public Server(Config config, Dialer dialer, Consumer<ConnectionRecord> finished, Ticker ticker, Stages stages) {
         this.config = config;
@@ -92,7 +93,7 @@ public final class Server implements AutoCloseable {
     }
 
     public Server(Config config, Dialer dialer, Consumer<ConnectionRecord> finished, Ticker ticker) {
-        this(config, dialer, finished, ticker, Stages.NONE);
+        this(config, dialer, finished, ticker, new SniStages());
     }
 
     public Server(Config config, Dialer dialer, Consumer<ConnectionRecord> finished) {
