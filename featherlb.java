@@ -274,6 +274,7 @@ public final class featherlb implements Callable<Integer> {
         Metrics metrics = new Metrics();
         Server server = new Server(cfg, Dialer.TCP, metrics.andThen(accessLog));
         metrics.watch(server::pools);
+        metrics.rejections(server::rejections);
         metrics.counter("featherlb_access_log_dropped", "Access log lines dropped because the writer could not keep up", accessLog::dropped);
         Reloader reloader = new Reloader(file, server);
         CountDownLatch stopped = new CountDownLatch(1);

@@ -12,7 +12,9 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -190,6 +192,16 @@ public final class Server implements AutoCloseable {
     /** The bound address of each listener, in config order (the real ports when a route asked for 0). */
     public List<InetSocketAddress> addresses() {
         return listeners.running().stream().map(TcpListener::address).toList();
+    }
+
+    /**
+     * Connections closed before a route was chosen, by listening address ({@code tcp host:port})
+     * and reason; an address a reload removed takes its counts with it.
+     */
+    public Map<String, Map<String, Long>> rejections() {
+        Map<String, Map<String, Long>> all = new LinkedHashMap<>();
+        for (TcpListener listener : listeners.running()) all.put(listener.table().key(), listener.rejections());
+        return all;
     }
 
     /** The live endpoint state of each route, in config order. */

@@ -20,8 +20,6 @@ public final class SniPreamble implements Preamble {
     public static final String TOO_LARGE = "sni_too_large";
     /** Reason of a hello that did not arrive within {@code sni_timeout}. */
     public static final String TIMEOUT = "sni_timeout";
-    /** Reason of a connection no route of the address takes (no default route). */
-    public static final String NO_ROUTE = "sni_no_route";
     /**
      * The bytes read at most: the largest hello with its 4-byte header, and the headers of 128
      * records (a hello fragmented at 128 bytes; clients fragment at 512 at the least, RFC 6066's
@@ -51,6 +49,11 @@ public final class SniPreamble implements Preamble {
                 yield new Fail(TOO_LARGE);
             }
         };
+    }
+
+    @Override
+    public String timedOut() {
+        return TIMEOUT;
     }
 
     @Override
