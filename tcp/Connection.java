@@ -366,7 +366,7 @@ final class Connection implements Forwarding.Events {
         long bytesDown = forwarding == null ? 0 : forwarding.bytesDown();
         String route = pool != null ? pool.route().name() : table.first().name();
         var record = new ConnectionRecord(Instant.ofEpochMilli(startedMillis), route, clientAddress,
-                held == null ? null : held.backend().address(), bytesUp, bytesDown, Duration.ofNanos(System.nanoTime() - startNanos), end);
+                held == null ? null : held.backend().address(), bytesUp, bytesDown, Duration.ofNanos(System.nanoTime() - startNanos), end, learned.serverName());
         pipeline.connections().ended(this, record);
         if (LOG.isLoggable(DEBUG)) {
             LOG.log(DEBUG, "{0}: {1} -> {2} ended ({3}), {4} bytes up, {5} down, {6} ms", route, clientName(),

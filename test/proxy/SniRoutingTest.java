@@ -122,6 +122,8 @@ class SniRoutingTest {
                 lb.ended(7);
                 assertEquals(List.of("app", "app", "app", "db", "tls-default", "tls-default", "tls-default"),
                         lb.records().stream().map(ConnectionRecord::route).toList());
+                assertEquals(java.util.Arrays.asList("app.example.com", "x.app.example.com", "app.example.com", "db.example.com", null,
+                        "y.x.app.example.com", null), lb.records().stream().map(ConnectionRecord::sni).toList(), "the records' sni, for the access log");
                 assertEquals(3, app.accepted.get());
                 assertEquals(1, db.accepted.get());
                 assertEquals(Map.of(), lb.rejections());
