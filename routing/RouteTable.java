@@ -58,9 +58,13 @@ public final class RouteTable {
         return names == null ? null : config.getFirst().sni();
     }
 
-    /** The route of an address alone on it, or null: its {@code max_connections} applies before accept. */
+    /**
+     * The route of an address alone on it (with or without {@code sni}), or null: its {@code
+     * max_connections} applies before accept; a route that shares its address counts its own once
+     * the route is known.
+     */
     public Route alone() {
-        return only == null ? null : config.getFirst();
+        return config.size() == 1 ? config.getFirst() : null;
     }
 
     /** The first route in config order: names the address in logs when no route is chosen yet. */

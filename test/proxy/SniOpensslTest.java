@@ -107,6 +107,23 @@ class SniOpensslTest {
         assertEquals("db.example.com", subject("-servername", "db.example.com", "-max_send_frag", "512", "-alpn", alpn));
     }
 
+    @Test
+    void curlWithResolveLandsOnTheBackendOfItsHostName() throws Exception {
+        Assumptions.assumeTrue(onPath("curl"), "curl is not installed: skipping curl --resolve");
+        for (String name : List.of("app.example.com", "db.example.com")) {
+            String out = run(List.of("curl", "-sSk", "-v", "--max-time", "10", "--resolve", name + ":" + port + ":127.0.0.1",
+                    "https://" + name + ":" + port + "/"));
+            Matcher m = Pattern.compile("subject:\\s*CN\\s*=\\s*(\\S+)").matcher(out);
+            assertTrue(m.find(), "no certificate subject in curl's output:\n" + out);
+            assertEquals(name, m.group(1));
+            assertTrue(out.contains("s_server"), "s_server's -www page came back:\n" + out);
+        }
+        // the records, for the access log: each with its route and the name the client asked for
+        ForwardingTest.waitFor(() -> records.stream().anyMatch(r -> "db.example.com".equals(r.sni())));
+        assertTrue(records.stream().anyMatch(r -> r.route().equals("app") && "app.example.com".equals(r.sni())));
+        assertTrue(records.stream().anyMatch(r -> r.route().equals("db") && "db.example.com".equals(r.sni())));
+    }
+
     /** The CN of the certificate s_client was shown through featherlb, with {@code args}. */
     private static String subject(String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of("openssl", "s_client", "-connect", "127.0.0.1:" + port));

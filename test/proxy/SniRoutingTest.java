@@ -235,6 +235,29 @@ class SniRoutingTest {
         }
     }
 
+    @Test
+    void aReloadThatAddsARouteByNameToAKeptAddressRoutesByNameAtOnce() throws Exception {
+        try (var web = new TestServers.Backend(ECHO); var app = new TestServers.Backend(ECHO)) {
+            int port = freePort();
+            Route alone = route("web", port, 0, Sni.DEFAULT_TIMEOUT, web.endpoint(1));
+            try (Running lb = start(List.of(alone))) {
+                byte[] hello = Hellos.tls("app.example.com");
+                assertArrayEquals(hello, roundTrip(lb, hello));
+                assertEquals("web", lb.ended(1).route());
+                assertEquals(null, lb.records().peek().sni(), "a route alone without sni does not look");
+                String changes = lb.server().reload(new Config(Path.of("sni.yaml"),
+                        List.of(alone, route("app", port, 0, Sni.DEFAULT_TIMEOUT, app.endpoint(1), "app.example.com")), Duration.ofSeconds(1)));
+                assertTrue(changes.contains("app"), changes);
+                assertArrayEquals(hello, roundTrip(lb, hello));
+                assertArrayEquals("plain".getBytes(StandardCharsets.US_ASCII), roundTrip(lb, "plain".getBytes(StandardCharsets.US_ASCII)));
+                lb.ended(3);
+                assertEquals(List.of("web", "app", "web"), lb.records().stream().map(ConnectionRecord::route).toList());
+                assertEquals(1, app.accepted.get());
+                assertEquals(2, web.accepted.get(), "the new route carried no backends of the kept one");
+            }
+        }
+    }
+
     /** The next byte, or -1 at EOF or a reset: either way the connection was closed. */
     private static int readOrReset(Socket socket) throws IOException {
         try {
