@@ -12,7 +12,9 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -27,6 +29,7 @@ import tcp.Connections;
 import tcp.Forwarding;
 import tcp.GlobalLimit;
 import tcp.Pipeline;
+import tcp.SniStages;
 import tcp.Stages;
 import tcp.TcpListener;
 import traffic.ConnectionRecord;
@@ -79,7 +82,7 @@ public final class Server implements AutoCloseable {
      *                 forwarding loop that serves many other connections: keep it short and
      *                 non-blocking (the access log queues, metrics add)
      * @param ticker   the clock of passive cool-downs and slow start (tests move it on by hand)
-     * @param stages   the steps before the dial and after the connect ({@link Stages#NONE}: none)
+     * @param stages   the steps before the dial and after the connect ({@link Stages#NONE}: none; by default the config's, {@link SniStages})
      */
     public Server(Config config, Dialer dialer, Consumer<ConnectionRecord> finished, Ticker ticker, Stages stages) {
         this.config = config;
@@ -92,7 +95,7 @@ public final class Server implements AutoCloseable {
     }
 
     public Server(Config config, Dialer dialer, Consumer<ConnectionRecord> finished, Ticker ticker) {
-        this(config, dialer, finished, ticker, Stages.NONE);
+        this(config, dialer, finished, ticker, new SniStages());
     }
 
     public Server(Config config, Dialer dialer, Consumer<ConnectionRecord> finished) {
@@ -189,6 +192,16 @@ public final class Server implements AutoCloseable {
     /** The bound address of each listener, in config order (the real ports when a route asked for 0). */
     public List<InetSocketAddress> addresses() {
         return listeners.running().stream().map(TcpListener::address).toList();
+    }
+
+    /**
+     * Connections closed before a route was chosen, by listening address ({@code tcp host:port})
+     * and reason; an address a reload removed takes its counts with it.
+     */
+    public Map<String, Map<String, Long>> rejections() {
+        Map<String, Map<String, Long>> all = new LinkedHashMap<>();
+        for (TcpListener listener : listeners.running()) all.put(listener.table().key(), listener.rejections());
+        return all;
     }
 
     /** The live endpoint state of each route, in config order. */
