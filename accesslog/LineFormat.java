@@ -13,8 +13,10 @@ import traffic.ConnectionRecord;
  * (address:port), {@code endpoint} (host:port; {@code -} in text, null in JSON, when none could be
  * connected), {@code bytes_up} (client to endpoint), {@code bytes_down}, {@code duration_ms} and
  * {@code outcome} (how it ended: client closed, endpoint closed, client reset, endpoint reset,
- * timeout, refused, shutdown) and {@code id} (the connection's id, also the UNIQUE_ID of a PROXY v2
- * header sent to the endpoint). New fields go at the end, so that parsers of older lines keep working.
+ * timeout, rejected, refused, shutdown), then the fields added since, at the end so that parsers of
+ * older lines keep working: {@code sni} (the ClientHello's server name; {@code -} in text, null in
+ * JSON, when there was none), {@code id} (the connection's id, also the UNIQUE_ID of a PROXY v2
+ * header sent to the endpoint).
  */
 @FunctionalInterface
 public interface LineFormat {
@@ -42,6 +44,8 @@ public interface LineFormat {
         millis(out, r);
         out.append(" outcome=");
         logfmt(out, r.outcome() == null ? "-" : r.outcome().label());
+        out.append(" sni=");
+        logfmt(out, r.sni() == null ? "-" : r.sni());
         out.append(" id=").append(r.id());
     };
 
@@ -61,6 +65,8 @@ public interface LineFormat {
         millis(out, r);
         out.append(",\"outcome\":");
         quote(out, r.outcome() == null ? null : r.outcome().label());
+        out.append(",\"sni\":");
+        quote(out, r.sni());
         out.append(",\"id\":").append(r.id());
         out.append('}');
     };

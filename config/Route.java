@@ -25,12 +25,15 @@ import java.util.List;
  *                       like HAProxy's {@code retry-on empty-response}
  * @param protocol       what the listener speaks ({@code protocol}, default tcp, the only one yet);
  *                       two routes collide only where protocol, host and port are the same
+ * @param sni            the TLS server names it serves on an address shared with other routes,
+ *                       and the address's {@code sni_timeout} (see {@link Sni}; default
+ *                       {@link Sni#NONE}: not chosen by name)
  * @param proxy          {@code send_proxy} and {@code accept_proxy} (see {@link ProxyProtocol}),
  *                       default {@link ProxyProtocol#OFF}
  */
 public record Route(String name, String host, int port, Strategy strategy, List<Endpoint> endpoints,
                     Timeouts timeouts, int maxConnections, int retries, Health health, boolean retryEmpty,
-                    Protocol protocol, ProxyProtocol proxy) {
+                    Protocol protocol, Sni sni, ProxyProtocol proxy) {
     public static final int DEFAULT_RETRIES = 3;
     /** Client bytes kept for a replay: as HAProxy's L7 retries, the request must fit one buffer (16 KiB). */
     public static final int REPLAY_LIMIT = 16 * 1024;
@@ -41,8 +44,23 @@ public record Route(String name, String host, int port, Strategy strategy, List<
 
     /** A route without the PROXY protocol. */
     public Route(String name, String host, int port, Strategy strategy, List<Endpoint> endpoints,
-                 Timeouts timeouts, int maxConnections, int retries, Health health, boolean retryEmpty, Protocol protocol) {
-        this(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty, protocol, ProxyProtocol.OFF);
+                 Timeouts timeouts, int maxConnections, int retries, Health health, boolean retryEmpty,
+                 Protocol protocol, Sni sni) {
+        this(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty, protocol, sni, ProxyProtocol.OFF);
+    }
+
+    /** A route not chosen by server name. */
+    public Route(String name, String host, int port, Strategy strategy, List<Endpoint> endpoints,
+                 Timeouts timeouts, int maxConnections, int retries, Health health, boolean retryEmpty,
+                 Protocol protocol, ProxyProtocol proxy) {
+        this(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty, protocol, Sni.NONE, proxy);
+    }
+
+    /** A route not chosen by server name, without the PROXY protocol. */
+    public Route(String name, String host, int port, Strategy strategy, List<Endpoint> endpoints,
+                 Timeouts timeouts, int maxConnections, int retries, Health health, boolean retryEmpty,
+                 Protocol protocol) {
+        this(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty, protocol, Sni.NONE, ProxyProtocol.OFF);
     }
 
     /** A TCP route. */
@@ -75,6 +93,11 @@ public record Route(String name, String host, int port, Strategy strategy, List<
 
     /** This route with another endpoint set (a discovery source's). */
     public Route withEndpoints(List<Endpoint> next) {
-        return new Route(name, host, port, strategy, next, timeouts, maxConnections, retries, health, retryEmpty, protocol, proxy);
+        return new Route(name, host, port, strategy, next, timeouts, maxConnections, retries, health, retryEmpty, protocol, sni, proxy);
+    }
+
+    /** This route with another {@code sni} (the loader gives every route of an address its timeout). */
+    public Route withSni(Sni next) {
+        return new Route(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty, protocol, next, proxy);
     }
 }

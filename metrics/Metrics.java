@@ -122,17 +122,13 @@ public final class Metrics implements Consumer<ConnectionRecord> {
                 .register(registry);
     }
 
-    /**
-     * {@code featherlb_rejected_total{listen,reason}}: connections closed before a route was chosen
-     * (a PROXY header missing, late, invalid, from an untrusted peer), from {@code rejections}
-     * (listening address to reason to count), read at each scrape.
-     */
-    public void rejected(Supplier<Map<String, Map<String, Long>>> rejections) {
+    /** {@code featherlb_rejected_total}: closed before a route was chosen, by listening address and reason, read at each scrape. */
+    public void rejections(Supplier<Map<String, Map<String, Long>>> counts) {
         CounterWithCallback.builder()
                 .name("featherlb_rejected_total")
-                .help("Connections closed before a route was chosen, by listening address and reason")
+                .help("Connections closed before a route was chosen, by listening address and reason (proxy_untrusted, proxy_invalid, sni_timeout, ...)")
                 .labelNames("listen", "reason")
-                .callback(cb -> rejections.get().forEach((listen, reasons) -> reasons.forEach((reason, n) -> cb.call(n, listen, reason))))
+                .callback(cb -> counts.get().forEach((listen, reasons) -> reasons.forEach((reason, n) -> cb.call(n, listen, reason))))
                 .register(registry);
     }
 

@@ -9,6 +9,7 @@ import routing.RouteTable;
 import tcp.Greeting;
 import tcp.Preamble;
 import tcp.PreambleChain;
+import tcp.SniStages;
 import tcp.Stages;
 
 /**
@@ -21,6 +22,7 @@ import tcp.Stages;
  */
 public final class ConfigStages implements Stages {
     public static final ConfigStages INSTANCE = new ConfigStages();
+    private static final SniStages SNI = new SniStages();
 
     private ConfigStages() {
     }
@@ -35,7 +37,8 @@ public final class ConfigStages implements Stages {
         List<Preamble> steps = new ArrayList<>(2);
         Route first = table.first();
         if (first.proxy().accept() != null) steps.add(new AcceptProxy(first.proxy().accept()));
-        // SNI routing adds its ClientHello step here, after the PROXY header
+        Preamble hello = SNI.preamble(table); // after the header: it sees the bytes the header left
+        if (hello != null) steps.add(hello);
         if (steps.isEmpty()) return null;
         return steps.size() == 1 ? steps.getFirst() : new PreambleChain(steps);
     }

@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -83,8 +82,9 @@ public final class Server implements AutoCloseable {
      *                 forwarding loop that serves many other connections: keep it short and
      *                 non-blocking (the access log queues, metrics add)
      * @param ticker   the clock of passive cool-downs and slow start (tests move it on by hand)
-     * @param stages   the steps before the dial and after the connect (the others' default:
-     *                 {@link ConfigStages}, as the config says; {@link Stages#NONE}: none)
+     * @param stages   the steps before the dial and after the connect ({@link Stages#NONE}: none; by
+     *                 default the config's, {@link ConfigStages}: a PROXY header, a ClientHello, the
+     *                 PROXY header sent)
      */
     public Server(Config config, Dialer dialer, Consumer<ConnectionRecord> finished, Ticker ticker, Stages stages) {
         this.config = config;
@@ -199,19 +199,12 @@ public final class Server implements AutoCloseable {
 
     /**
      * Connections closed before a route was chosen, by listening address ({@code tcp host:port})
-     * and reason, for {@code featherlb_rejected_total}: the running listeners' counts (a listener a
-     * reload removed takes its counts with it).
+     * and reason; an address a reload removed takes its counts with it.
      */
     public Map<String, Map<String, Long>> rejections() {
-        Map<String, Map<String, Long>> out = new LinkedHashMap<>();
-        for (TcpListener listener : listeners.running()) {
-            out.merge(listener.table().first().listenKey(), listener.rejections(), (a, b) -> {
-                Map<String, Long> sum = new TreeMap<>(a);
-                b.forEach((reason, n) -> sum.merge(reason, n, Long::sum));
-                return sum;
-            });
-        }
-        return out;
+        Map<String, Map<String, Long>> all = new LinkedHashMap<>();
+        for (TcpListener listener : listeners.running()) all.put(listener.table().key(), listener.rejections());
+        return all;
     }
 
     /** The live endpoint state of each route, in config order. */

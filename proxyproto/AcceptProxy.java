@@ -1,6 +1,5 @@
 package proxyproto;
 
-import config.Durations;
 import config.ProxyProtocol;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -28,14 +27,14 @@ public final class AcceptProxy implements Preamble {
     @Override
     public Verdict open(InetSocketAddress peer) {
         if (peer != null && settings.trusts(peer.getAddress())) return NeedMore.INSTANCE;
-        return new Fail("a PROXY header is accepted only from accept_proxy.from, not from this peer", "proxy_untrusted");
+        return new Fail("proxy_untrusted", "a PROXY header is accepted only from accept_proxy.from, not from this peer");
     }
 
     @Override
     public Verdict read(ByteBuffer seen) {
         return switch (ProxyHeader.parse(seen)) {
             case ProxyHeader.Incomplete more -> NeedMore.INSTANCE;
-            case ProxyHeader.Invalid invalid -> new Fail("PROXY header: " + invalid.why(), invalid.counted());
+            case ProxyHeader.Invalid invalid -> new Fail(invalid.counted(), "PROXY header: " + invalid.why());
             case ProxyHeader.Parsed(ProxyHeader header) ->
                     new Done(header.length(), header.local() || header.source() == null ? Learned.NOTHING : new Learned(header.source(), null));
         };
@@ -53,12 +52,7 @@ public final class AcceptProxy implements Preamble {
     }
 
     @Override
-    public Fail timedOut() {
-        return new Fail("no complete PROXY header within " + Durations.format(settings.timeout()), "proxy_timeout");
-    }
-
-    @Override
-    public Fail tooLong() {
-        return new Fail("no complete PROXY header within " + limit() + " bytes", "proxy_invalid");
+    public String timedOut() {
+        return "proxy_timeout";
     }
 }

@@ -1,6 +1,5 @@
 package tcp;
 
-import config.Durations;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -38,15 +37,13 @@ public interface Preamble {
         return NeedMore.INSTANCE;
     }
 
-    /** What a connection is rejected for when {@link #timeout} passes before a decision. */
-    default Fail timedOut() {
-        return new Fail("no complete preamble within " + Durations.format(timeout()), "preamble_timeout");
+    /** The reason counted when the preamble did not arrive within {@link #timeout} ({@code sni_timeout}, {@code proxy_timeout}). */
+    default String timedOut() {
+        return "preamble_timeout";
     }
 
-    /** What a connection is rejected for when {@link #limit} bytes came without a decision. */
-    default Fail tooLong() {
-        return new Fail("no decision within " + limit() + " bytes", "preamble_too_long");
-    }
+    /** The reason counted when {@link #limit} bytes came without a decision. */
+    String TOO_LONG = "preamble_too_long";
 
     /** What a call of {@link #read} says. */
     sealed interface Verdict permits NeedMore, Done, Fail {
@@ -63,13 +60,13 @@ public interface Preamble {
     }
 
     /**
-     * The start is not what the route requires: the connection is closed, logged with
-     * {@code reason} and counted as {@code counted} ({@code featherlb_rejected_total}'s reason).
+     * The start is not what the route requires: the connection is closed, and {@code reason} counted
+     * ({@code featherlb_rejected_total}'s label, such as {@code sni_too_large}); {@code detail} (or
+     * null) says more in the log line, such as which rule of the PROXY protocol the header broke.
      */
-    record Fail(String reason, String counted) implements Verdict {
-        /** Counted as {@code preamble_invalid}. */
+    record Fail(String reason, String detail) implements Verdict {
         public Fail(String reason) {
-            this(reason, "preamble_invalid");
+            this(reason, null);
         }
     }
 }

@@ -61,7 +61,7 @@ public final class PreambleChain implements Preamble {
                     return fail;
                 }
                 case NeedMore more -> {
-                    return mine.remaining() >= step.limit() ? step.tooLong() : more;
+                    return mine.remaining() >= step.limit() ? new Fail(TOO_LONG, "no decision within " + step.limit() + " bytes") : more;
                 }
                 case Done done -> {
                     offset += done.consumed();
@@ -85,12 +85,7 @@ public final class PreambleChain implements Preamble {
     }
 
     @Override
-    public Fail timedOut() {
+    public String timedOut() {
         return step().timedOut();
-    }
-
-    @Override
-    public Fail tooLong() {
-        return step().tooLong();
     }
 }

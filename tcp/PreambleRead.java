@@ -2,6 +2,7 @@ package tcp;
 
 import static java.nio.channels.SelectionKey.OP_READ;
 
+import config.Durations;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
@@ -40,7 +41,8 @@ final class PreambleRead implements EventLoop.Handler {
     private void arm() {
         Preamble now = step.step();
         timed = now;
-        deadline = loop.schedule(now.timeout().toNanos(), () -> connection.rejected(now.timedOut()));
+        deadline = loop.schedule(now.timeout().toNanos(),
+                () -> connection.rejected(now.timedOut(), "no complete preamble within " + Durations.format(now.timeout())));
     }
 
     @Override
@@ -59,13 +61,13 @@ final class PreambleRead implements EventLoop.Handler {
         if (n == 0) return;
         switch (step.read(seen.duplicate().flip().asReadOnlyBuffer())) {
             case Preamble.NeedMore ignored -> {
-                if (!seen.hasRemaining()) connection.rejected(step.tooLong());
+                if (!seen.hasRemaining()) connection.rejected(Preamble.TOO_LONG, "no decision within " + seen.capacity() + " bytes");
                 else if (step.step() != timed) { // a step is done: the next one has a deadline of its own
                     deadline.cancel();
                     arm();
                 }
             }
-            case Preamble.Fail fail -> connection.rejected(fail);
+            case Preamble.Fail fail -> connection.rejected(fail.reason(), fail.detail());
             case Preamble.Done done -> {
                 deadline.cancel();
                 key.interestOps(0); // the engine reads the client from here on

@@ -6,10 +6,6 @@ import config.Durations;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.LongAdder;
 import pool.Backend;
 import pool.BackendPool;
 
@@ -18,15 +14,12 @@ import pool.BackendPool;
  * is refused, and a line per client would bury everything else in the log. The first refusal after
  * a quiet second is logged at once with its reason; the ones after it are counted, and the count is
  * logged when the second is over ({@link #flush}, called by the server's reaper thread), with the
- * latest reason. Rejections are also counted by reason, every one ({@link #rejections}).
+ * latest reason.
  */
 final class Refusals {
     private static final System.Logger LOG = System.getLogger(Refusals.class.getName());
     static final Duration EVERY = Duration.ofSeconds(1);
     private static final int SHOWN = 4;
-
-    // a handful of reasons, each added to by the loops without a lock
-    private final ConcurrentHashMap<String, LongAdder> rejected = new ConcurrentHashMap<>();
 
     // guarded by this
     private String route = ""; // the name of the latest refusal's route: a reload may rename it
@@ -42,19 +35,10 @@ final class Refusals {
 
     /**
      * A client of the address {@code route} names was closed before a route was chosen: its
-     * preamble failed, or no route of the address takes it. Counted by {@code counted}, the reason
-     * of {@code featherlb_rejected_total}.
+     * preamble failed, or no route of the address takes it.
      */
-    void rejected(String route, String client, String reason, String counted, long nowNanos) {
-        rejected.computeIfAbsent(counted, k -> new LongAdder()).increment();
+    void rejected(String route, String client, String reason, long nowNanos) {
         if (first(route, reason, nowNanos)) LOG.log(WARNING, "{0}: {1}: closed before a route was chosen: {2}", route, client, reason);
-    }
-
-    /** Connections rejected so far, by counted reason (only reasons that happened). */
-    Map<String, Long> rejections() {
-        Map<String, Long> out = new TreeMap<>();
-        rejected.forEach((reason, count) -> out.put(reason, count.sum()));
-        return out;
     }
 
     /** Whether this refusal gets a line of its own; else it is counted for {@link #flush}. */

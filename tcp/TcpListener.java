@@ -4,6 +4,7 @@ import static java.lang.System.Logger.Level.DEBUG;
 import static java.lang.System.Logger.Level.WARNING;
 import static java.nio.channels.SelectionKey.OP_ACCEPT;
 
+import config.Route;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
@@ -13,8 +14,12 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import loop.EventLoop;
 import routing.RouteTable;
 import traffic.Outcome;
@@ -49,6 +54,8 @@ public final class TcpListener implements AutoCloseable {
     private final ServerSocketChannel channel;
     private final ConnectionLimit limit;
     private final Refusals refusals;
+    private final Map<String, LongAdder> rejected = new ConcurrentHashMap<>(); // by reason; outlives a reload, as the socket does
+    private final Map<String, ConnectionLimit> routeLimits = new ConcurrentHashMap<>(); // by route name, of routes that share the address
     private volatile List<Acceptor> acceptors = List.of(); // set once, by start()
     private volatile RouteTable table;
     private volatile boolean open = true;
@@ -96,14 +103,6 @@ public final class TcpListener implements AutoCloseable {
         return refusals;
     }
 
-    /**
-     * Connections of this address closed before a route was chosen, by reason
-     * ({@code featherlb_rejected_total}); kept over a reload, as the listener is. Any thread.
-     */
-    public java.util.Map<String, Long> rejections() {
-        return refusals.rejections();
-    }
-
     /** Logs how many refusals had no line of their own: the server's reaper calls it. */
     public void flushRefusals(long nowNanos) {
         refusals.flush(nowNanos);
@@ -116,6 +115,10 @@ public final class TcpListener implements AutoCloseable {
      */
     public void swap(RouteTable next) {
         limit.resize(limitOf(next));
+        for (var route : next.pools()) {
+            ConnectionLimit shared = routeLimits.get(route.route().name());
+            if (shared != null) shared.resize(route.route().maxConnections());
+        }
         table = next;
         resumeAll(); // a larger limit has permits now
     }
@@ -127,6 +130,27 @@ public final class TcpListener implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException("listener closed", e);
         }
+    }
+
+    /** A connection was closed before a route was chosen, for {@code reason}. Loop threads. */
+    void rejected(String reason) {
+        rejected.computeIfAbsent(reason, r -> new LongAdder()).increment();
+    }
+
+    /** Connections closed before a route was chosen, by reason ({@code featherlb_rejected_total}), since the address was bound. */
+    public Map<String, Long> rejections() {
+        Map<String, Long> counts = new TreeMap<>();
+        rejected.forEach((reason, n) -> counts.put(reason, n.sum()));
+        return counts;
+    }
+
+    /**
+     * The {@code max_connections} of {@code route}, which shares the address with other routes,
+     * taken once the route is known; null when it has none. One per route name: a reload resizes it.
+     */
+    ConnectionLimit routeLimit(Route route) {
+        if (route.maxConnections() <= 0 && !routeLimits.containsKey(route.name())) return null;
+        return routeLimits.computeIfAbsent(route.name(), n -> new ConnectionLimit(route.maxConnections()));
     }
 
     /** A connection of this listener ended: room for the next one. Loop threads. */

@@ -13,16 +13,24 @@ import java.util.Arrays;
  * @param endpoint {@code host:port} of the endpoint, or null when none could be connected
  * @param bytesUp  client → endpoint
  * @param bytesDown endpoint → client
+ * @param sni      the server name of the client's TLS ClientHello, on an address routed by name;
+ *                 null when there was none (or the address does not look)
  * @param id       the connection's id, unique in the process (the access log's {@code id}, the
  *                 UNIQUE_ID of a PROXY v2 header sent); 0 when unknown
  */
 public record ConnectionRecord(Instant start, String route, InetSocketAddress clientAddress, String endpoint,
-                               long bytesUp, long bytesDown, Duration duration, Outcome outcome, long id) {
+                               long bytesUp, long bytesDown, Duration duration, Outcome outcome, String sni, long id) {
 
-    /** A record without an id. */
+    /** A connection without a server name and an id. */
     public ConnectionRecord(Instant start, String route, InetSocketAddress clientAddress, String endpoint,
                             long bytesUp, long bytesDown, Duration duration, Outcome outcome) {
-        this(start, route, clientAddress, endpoint, bytesUp, bytesDown, duration, outcome, 0);
+        this(start, route, clientAddress, endpoint, bytesUp, bytesDown, duration, outcome, null, 0);
+    }
+
+    /** A connection without an id. */
+    public ConnectionRecord(Instant start, String route, InetSocketAddress clientAddress, String endpoint,
+                            long bytesUp, long bytesDown, Duration duration, Outcome outcome, String sni) {
+        this(start, route, clientAddress, endpoint, bytesUp, bytesDown, duration, outcome, sni, 0);
     }
 
     /** The client as the access log writes it: {@code 192.0.2.7:51234}, {@code [2001:db8::7]:51234}, or "?". */

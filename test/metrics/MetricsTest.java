@@ -148,6 +148,20 @@ class MetricsTest {
         return http;
     }
 
+    @Test
+    void rejectionsAreCountedByListeningAddressAndReason() throws IOException {
+        Metrics metrics = new Metrics();
+        metrics.rejections(() -> Map.of("tcp 0.0.0.0:8443", Map.of("sni_no_route", 3L, "sni_timeout", 1L)));
+        HttpServer http = serve(metrics);
+        try {
+            Map<String, Double> m = scrape(http);
+            assertEquals(3.0, m.get("featherlb_rejected_total{listen=tcp 0.0.0.0:8443,reason=sni_no_route}"));
+            assertEquals(1.0, m.get("featherlb_rejected_total{listen=tcp 0.0.0.0:8443,reason=sni_timeout}"));
+        } finally {
+            http.stop(0);
+        }
+    }
+
     /**
      * Scrapes over HTTP and parses the text format into {@code name{label=value,...}} (labels sorted,
      * unquoted) to value.
@@ -203,7 +217,7 @@ class MetricsTest {
                 new config.ProxyProtocol(config.ProxyProtocol.Send.OFF, accept));
         Metrics metrics = new Metrics();
         try (Server server = new Server(new Config(Path.of("t.yaml"), List.of(route), Duration.ofSeconds(1)), Dialer.TCP, metrics)) {
-            metrics.rejected(server::rejections);
+            metrics.rejections(server::rejections);
             server.start();
             HttpServer http = serve(metrics);
             try {
@@ -226,8 +240,8 @@ class MetricsTest {
                 }
                 await(() -> server.activeConnections() == 0);
                 Map<String, Double> m = scrape(http);
-                assertEquals(2.0, m.get("featherlb_rejected_total{listen=tcp 127.0.0.1:0,reason=proxy_untrusted}"), m.toString());
-                assertEquals(1.0, m.get("featherlb_rejected_total{listen=tcp 127.0.0.1:0,reason=proxy_invalid}"), m.toString());
+                assertEquals(2.0, m.get("featherlb_rejected_total{listen=tcp 127.0.0.1:0 pp,reason=proxy_untrusted}"), m.toString());
+                assertEquals(1.0, m.get("featherlb_rejected_total{listen=tcp 127.0.0.1:0 pp,reason=proxy_invalid}"), m.toString());
             } finally {
                 http.stop(0);
             }

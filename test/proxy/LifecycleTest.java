@@ -1,8 +1,5 @@
 package proxy;
 
-import dial.Dialer;
-import traffic.ConnectionRecord;
-import traffic.Outcome;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -14,6 +11,7 @@ import algorithms.Strategy;
 import config.Config;
 import config.Endpoint;
 import config.Timeouts;
+import dial.Dialer;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.Socket;
@@ -28,6 +26,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import traffic.ConnectionRecord;
+import traffic.Outcome;
 
 /** Limits, timeouts and the two-phase shutdown. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)

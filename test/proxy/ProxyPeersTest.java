@@ -233,7 +233,7 @@ class ProxyPeersTest {
                 int clientPort = exchange(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), "through haproxy", "through haproxy");
                 ForwardingTest.waitFor(() -> records.size() == 1);
                 assertEquals("127.0.0.5:" + clientPort, records.peek().client(), "the client's address, from HAProxy's header");
-                assertEquals(java.util.Map.of(), server.rejections().getOrDefault("tcp 127.0.0.1:0", java.util.Map.of()), "its CRC32C checked out");
+                assertEquals(java.util.Map.of(), server.rejections().values().iterator().next(), "its CRC32C checked out");
             } finally {
                 process.destroy();
                 process.waitFor(5, TimeUnit.SECONDS);

@@ -83,7 +83,7 @@ class ProxyProtocolTest {
     }
 
     static Map<String, Long> rejections(Server server) {
-        return server.rejections().getOrDefault("tcp 127.0.0.1:0", Map.of());
+        return server.rejections().values().iterator().next(); // the one listening address
     }
 
     @Test
@@ -282,6 +282,38 @@ class ProxyProtocolTest {
                 ForwardingTest.waitFor(() -> records.size() == 60);
                 assertEquals(3, records.stream().map(ConnectionRecord::endpoint).distinct().count(), "the named clients spread over every endpoint");
             }
+        }
+    }
+
+
+    @Test
+    void aProxyHeaderAndAClientHelloInOneSegmentRouteByNameAndTheNameIsSentOnAsAuthority() throws Exception {
+        var records = new ConcurrentLinkedQueue<ConnectionRecord>();
+        var firsts = new ConcurrentLinkedQueue<byte[]>();
+        try (var app = new TestServers.Backend(recordingFirstRead(firsts)); var fallback = new TestServers.Backend(ECHO)) {
+            int port = SniRoutingTest.freePort();
+            ProxyProtocol proxy = new ProxyProtocol(ProxyProtocol.Send.V2, trusting("127.0.0.1", Duration.ofSeconds(3)));
+            Route named = new Route("app", "127.0.0.1", port, Strategy.ROUNDROBIN, List.of(app.endpoint(1)), Timeouts.DEFAULTS, 0,
+                    Route.DEFAULT_RETRIES, Health.DEFAULTS, false, Protocol.TCP, new config.Sni(List.of("app.example.com"), Duration.ofSeconds(5)), proxy);
+            Route other = new Route("default", "127.0.0.1", port, Strategy.ROUNDROBIN, List.of(fallback.endpoint(1)), Timeouts.DEFAULTS, 0,
+                    Route.DEFAULT_RETRIES, Health.DEFAULTS, false, Protocol.TCP, new config.Sni(List.of(), Duration.ofSeconds(5)), proxy);
+            Server server = new Server(new Config(Path.of("test.yaml"), List.of(named, other), Duration.ofSeconds(1)), Dialer.TCP, records::add);
+            server.start();
+            try (server; Socket client = new Socket()) {
+                client.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2000);
+                client.setSoTimeout(10_000);
+                byte[] hello = tls.Hellos.tls("app.example.com");
+                client.getOutputStream().write(join(V1, hello)); // one write: the header, then the hello
+                ForwardingTest.waitFor(() -> !firsts.isEmpty());
+                byte[] first = firsts.peek();
+                ProxyHeader header = assertInstanceOf(ProxyHeader.Parsed.class, ProxyHeader.parse(ByteBuffer.wrap(first))).header();
+                assertEquals(REAL, header.source(), "the client the received header named");
+                assertEquals("app.example.com", header.authority(), "the server name the route was chosen by");
+                assertArrayEquals(hello, Arrays.copyOfRange(first, header.length(), first.length), "the hello exactly, without the received header");
+            }
+            ForwardingTest.waitFor(() -> records.size() == 1);
+            assertEquals("192.0.2.7:51234", records.peek().client());
+            assertEquals("app.example.com", records.peek().sni());
         }
     }
 

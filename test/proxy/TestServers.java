@@ -1,11 +1,11 @@
 package proxy;
 
-import dial.Dialer;
 import algorithms.Strategy;
 import config.Config;
 import config.Endpoint;
 import config.Route;
 import config.Timeouts;
+import dial.Dialer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -151,9 +151,7 @@ final class TestServers {
 
     /** A port on loopback that nothing listens on (bound, noted, closed). */
     static int closedPort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
+        return testing.Ports.closed();
     }
 
     static <T> List<T> list(T... items) {

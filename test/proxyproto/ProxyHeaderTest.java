@@ -295,18 +295,17 @@ class ProxyHeaderTest {
         assertEquals(Preamble.NeedMore.INSTANCE, step.open(address("10.200.3.4", 1)));
         assertEquals(Preamble.NeedMore.INSTANCE, step.open(address("127.0.0.1", 1)));
         assertEquals(Preamble.NeedMore.INSTANCE, step.open(address("2001:db8:ffff::1", 1)));
-        assertEquals("proxy_untrusted", assertInstanceOf(Preamble.Fail.class, step.open(address("127.0.0.5", 1))).counted());
-        assertEquals("proxy_untrusted", assertInstanceOf(Preamble.Fail.class, step.open(address("11.0.0.1", 1))).counted());
-        assertEquals("proxy_untrusted", assertInstanceOf(Preamble.Fail.class, step.open(address("2001:db9::1", 1))).counted());
-        assertEquals("proxy_untrusted", assertInstanceOf(Preamble.Fail.class, step.open(null)).counted());
+        assertEquals("proxy_untrusted", assertInstanceOf(Preamble.Fail.class, step.open(address("127.0.0.5", 1))).reason());
+        assertEquals("proxy_untrusted", assertInstanceOf(Preamble.Fail.class, step.open(address("11.0.0.1", 1))).reason());
+        assertEquals("proxy_untrusted", assertInstanceOf(Preamble.Fail.class, step.open(address("2001:db9::1", 1))).reason());
+        assertEquals("proxy_untrusted", assertInstanceOf(Preamble.Fail.class, step.open(null)).reason());
     }
 
     @Test
     void theTimeoutAndItsReasonAreTheSettings() {
         AcceptProxy step = new AcceptProxy(new ProxyProtocol.Accept(LOOPBACK.from(), Duration.ofMillis(1500)));
         assertEquals(Duration.ofMillis(1500), step.timeout());
-        assertEquals("proxy_timeout", step.timedOut().counted());
-        assertTrue(step.timedOut().reason().contains("1.5s") || step.timedOut().reason().contains("1500ms"), step.timedOut().reason());
+        assertEquals("proxy_timeout", step.timedOut());
         assertEquals(536, step.limit());
     }
 
