@@ -31,6 +31,7 @@
 //SOURCES reload/ConfigWatcher.java reload/ReloadResult.java reload/Reloader.java
 //SOURCES tcp/Connection.java tcp/ConnectionLimit.java tcp/Connections.java tcp/Dial.java tcp/Flow.java tcp/Forwarding.java
 //SOURCES tcp/Greeting.java tcp/Pipeline.java tcp/Preamble.java tcp/PreambleRead.java tcp/Refusals.java tcp/Replay.java tcp/Stage.java tcp/Stages.java tcp/TcpListener.java
+//SOURCES config/Engine.java tcp/VirtualThreads.java
 //SOURCES proxy/Listeners.java proxy/Server.java
 //FILES dashboard/index.html=dashboard/index.html dashboard/dashboard.js=dashboard/dashboard.js
 //FILES dashboard/dashboard.css=dashboard/dashboard.css
@@ -55,6 +56,7 @@ import config.Config;
 import config.ConfigException;
 import config.ConfigLoader;
 import config.Durations;
+import config.Engine;
 import demo.Demo;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -161,6 +163,10 @@ public final class featherlb implements Callable<Integer> {
             description = "override the config's shutdown_grace, e.g. 500ms, 30s")
     Duration grace;
 
+    @Option(names = "--engine", paramLabel = "ENGINE", converter = EngineConverter.class,
+            description = "what forwards: loops (default) or virtual-threads; overrides the config's engine")
+    Engine engine;
+
     @Option(names = "--watch", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "reload when the config file changes (default: on); SIGHUP always reloads")
     boolean watch;
@@ -229,6 +235,7 @@ public final class featherlb implements Callable<Integer> {
                 err.flush();
                 return 2;
             }
+            if (engine != null) cfg = cfg.withEngine(engine);
             return serve(file, cfg, watcher, err, additions);
         }
     }
@@ -444,6 +451,16 @@ public final class featherlb implements Callable<Integer> {
         @Override
         public void stopping() {
             demo.stopping();
+        }
+    }
+
+    /** Converts {@code --engine}, so a typo is a usage error (exit 2). */
+    static final class EngineConverter implements CommandLine.ITypeConverter<Engine> {
+        @Override
+        public Engine convert(String value) {
+            Engine engine = Engine.byName(value);
+            if (engine == null) throw new CommandLine.TypeConversionException("'" + value + "' is not an engine (expected " + Engine.EXPECTED + ")");
+            return engine;
         }
     }
 

@@ -17,13 +17,25 @@ import java.util.Optional;
  *                      ({@code reuse_port}, default false: a second process on a port is an error)
  * @param admin         the admin HTTP server ({@code admin:}), empty when absent: off
  * @param accessLog     the access log ({@code access_log}, {@code access_log_format}), default off
+ * @param engine        what forwards ({@code engine}, default loops); chosen at start, a reload cannot change it
  */
 public record Config(Path source, List<Route> routes, Duration shutdownGrace, boolean reusePort,
-                     Optional<Admin> admin, AccessLog accessLog) {
+                     Optional<Admin> admin, AccessLog accessLog, Engine engine) {
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(10);
 
     public Config {
         routes = List.copyOf(routes);
+    }
+
+    /** A config that forwards with the loops. */
+    public Config(Path source, List<Route> routes, Duration shutdownGrace, boolean reusePort,
+                  Optional<Admin> admin, AccessLog accessLog) {
+        this(source, routes, shutdownGrace, reusePort, admin, accessLog, Engine.LOOPS);
+    }
+
+    /** This config with {@code other} as its engine ({@code --engine}, or a test's choice). */
+    public Config withEngine(Engine other) {
+        return new Config(source, routes, shutdownGrace, reusePort, admin, accessLog, other);
     }
 
     /** A config without SO_REUSEPORT, admin server and access log. */

@@ -143,9 +143,12 @@ public final class ConfigLoader {
         boolean reusePort = top.bool("reuse_port", false);
         Optional<Admin> admin = Admin.read(problems, top);
         AccessLog accessLog = AccessLog.read(problems, top);
+        String engineName = top.string("engine", Engine.LOOPS.configName(), Engine.EXPECTED);
+        Engine engine = Engine.byName(engineName);
+        if (engine == null) problems.at(top.value("engine"), "unknown engine '" + engineName + "' (expected " + Engine.EXPECTED + ")");
         top.finish();
         if (problems.any()) throw new ConfigException(problems.sorted());
-        return new Config(file, routes, grace, reusePort, admin, accessLog);
+        return new Config(file, routes, grace, reusePort, admin, accessLog, engine);
     }
 
     private static List<Route> routes(Problems problems, Section top) {

@@ -26,17 +26,27 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import config.Engine;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Timeout;
 
 /** Limits, timeouts and the two-phase shutdown. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
+@ParameterizedClass(name = "{0}")
+@EnumSource(Engine.class)
 class LifecycleTest {
+    /** Every test runs on both engines. */
+    @Parameter
+    Engine engine;
+
 
     @Test
     void maxConnectionsHoldsFurtherClientsUntilOneEnds() throws Exception {
         try (var backend = new TestServers.Backend(ECHO);
-             var server = TestServers.start(TestServers.route(Strategy.ROUNDROBIN, List.of(backend.endpoint(1)), Timeouts.DEFAULTS, 2));
+             var server = TestServers.start(engine, TestServers.route(Strategy.ROUNDROBIN, List.of(backend.endpoint(1)), Timeouts.DEFAULTS, 2));
              Socket first = connect(server); Socket second = connect(server); Socket third = connect(server)) {
             ForwardingTest.waitFor(() -> backend.accepted.get() == 2);
             Thread.sleep(200);
@@ -56,7 +66,7 @@ class LifecycleTest {
     void anIdleConnectionIsClosedAfterTheIdleTimeout() throws Exception {
         Timeouts quick = new Timeouts(Duration.ofSeconds(1), Duration.ofMillis(400));
         try (var backend = new TestServers.Backend(ECHO);
-             var server = TestServers.start(TestServers.route(Strategy.ROUNDROBIN, List.of(backend.endpoint(1)), quick, 0));
+             var server = TestServers.start(engine, TestServers.route(Strategy.ROUNDROBIN, List.of(backend.endpoint(1)), quick, 0));
              Socket client = connect(server)) {
             // activity keeps it open past the timeout...
             for (int i = 0; i < 5; i++) {
@@ -75,7 +85,7 @@ class LifecycleTest {
     @Test
     void shutdownStopsAcceptingAndLetsOpenConnectionsFinish() throws Exception {
         try (var backend = new TestServers.Backend(ECHO)) {
-            Server server = TestServers.start(TestServers.route(Strategy.ROUNDROBIN, List.of(backend.endpoint(1))));
+            Server server = TestServers.start(engine, TestServers.route(Strategy.ROUNDROBIN, List.of(backend.endpoint(1))));
             var address = server.addresses().getFirst();
             Socket open = connect(server);
             open.getOutputStream().write("before".getBytes(StandardCharsets.US_ASCII));
@@ -104,7 +114,7 @@ class LifecycleTest {
     @Test
     void connectionsStillOpenWhenTheGracePeriodEndsAreClosed() throws Exception {
         try (var backend = new TestServers.Backend(ECHO)) {
-            Server server = TestServers.start(TestServers.route(Strategy.ROUNDROBIN, List.of(backend.endpoint(1))));
+            Server server = TestServers.start(engine, TestServers.route(Strategy.ROUNDROBIN, List.of(backend.endpoint(1))));
             try (Socket open = connect(server)) {
                 open.getOutputStream().write('x');
                 assertEquals('x', open.getInputStream().read());
@@ -123,7 +133,7 @@ class LifecycleTest {
         Timeouts patient = new Timeouts(Duration.ofSeconds(20), Duration.ofMinutes(1));
         try (var hanging = new TestServers.Hanging()) {
             var route = TestServers.route(Strategy.ROUNDROBIN, List.of(new Endpoint("127.0.0.1", hanging.port(), 1, false)), patient, 0);
-            Server server = new Server(new Config(Path.of("t.yaml"), List.of(route), Duration.ofSeconds(1)), Dialer.TCP, records::add);
+            Server server = new Server(new Config(Path.of("t.yaml"), List.of(route), Duration.ofSeconds(1)).withEngine(engine), Dialer.TCP, records::add);
             server.start();
             try (Socket client = connect(server)) {
                 ForwardingTest.waitFor(() -> server.pools().getFirst().backend(0).active() == 1);
@@ -153,7 +163,7 @@ class LifecycleTest {
         };
         try (var backend = new TestServers.Backend(ECHO)) {
             var route = TestServers.route(Strategy.ROUNDROBIN, List.of(new Endpoint("web", backend.port(), 1, false)));
-            Server server = new Server(new Config(Path.of("t.yaml"), List.of(route), Duration.ofSeconds(1)), slowDns, records::add);
+            Server server = new Server(new Config(Path.of("t.yaml"), List.of(route), Duration.ofSeconds(1)).withEngine(engine), slowDns, records::add);
             server.start();
             try (Socket client = connect(server)) {
                 assertTrue(dialling.await(5, TimeUnit.SECONDS));
@@ -175,7 +185,7 @@ class LifecycleTest {
     @Test
     void aLoopWhoseSelectorBreaksIsReportedAsAFailure() throws Exception {
         try (var backend = new TestServers.Backend(ECHO);
-             var server = TestServers.start(TestServers.route(Strategy.ROUNDROBIN, List.of(backend.endpoint(1))))) {
+             var server = TestServers.start(engine, TestServers.route(Strategy.ROUNDROBIN, List.of(backend.endpoint(1))))) {
             try (Socket client = connect(server)) { // it serves before
                 client.getOutputStream().write('x');
                 client.shutdownOutput();

@@ -19,16 +19,26 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import config.Engine;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Timeout;
 import pool.Backend;
 
 /** Server.reload under continuous load: nothing fails, new connections follow the new config at once. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
+@ParameterizedClass(name = "{0}")
+@EnumSource(Engine.class)
 class ReloadTest {
+    /** Every test runs on both engines. */
+    @Parameter
+    Engine engine;
 
-    private static Config config(Route... routes) {
-        return new Config(Path.of("reload.yaml"), List.of(routes), Duration.ofSeconds(1));
+
+    private Config config(Route... routes) {
+        return new Config(Path.of("reload.yaml"), List.of(routes), Duration.ofSeconds(1)).withEngine(engine);
     }
 
     private static Route route(String name, int port, Strategy strategy, Endpoint... endpoints) {
