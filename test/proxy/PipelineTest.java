@@ -257,10 +257,10 @@ class PipelineTest {
             Server server = start(route(List.of(a.endpoint(1), b.endpoint(1)), false), Stages.NONE, new ConcurrentLinkedQueue<>());
             try (server) {
                 server.pools().getFirst().backend(0).weight(7);
-                server.reload(new Config(Path.of("test.yaml"), List.of(route(List.of(a.endpoint(1), b.endpoint(2)), false)), Duration.ofSeconds(1)));
+                server.reload(new Config(Path.of("test.yaml"), List.of(route(List.of(a.endpoint(1), b.endpoint(2)), false)), Duration.ofSeconds(1)).withEngine(engine));
                 assertEquals(7, server.pools().getFirst().backend(0).weight(), "the config kept a's weight: the override stays");
                 assertEquals(2, server.pools().getFirst().backend(1).weight());
-                server.reload(new Config(Path.of("test.yaml"), List.of(route(List.of(a.endpoint(3), b.endpoint(2)), false)), Duration.ofSeconds(1)));
+                server.reload(new Config(Path.of("test.yaml"), List.of(route(List.of(a.endpoint(3), b.endpoint(2)), false)), Duration.ofSeconds(1)).withEngine(engine));
                 assertEquals(3, server.pools().getFirst().backend(0).weight(), "the config changed a's weight: it wins");
             }
         }

@@ -122,6 +122,22 @@ class ReloadTest {
     }
 
     @Test
+    void aReloadCannotChangeTheEngine() throws Exception {
+        try (var echo = new TestServers.Backend(TestServers.ECHO)) {
+            Server server = new Server(config(route("web", 0, Strategy.ROUNDROBIN, echo.endpoint(1))));
+            server.start();
+            Engine other = engine == Engine.LOOPS ? Engine.VIRTUAL_THREADS : Engine.LOOPS;
+            server.reload(config(route("web", 0, Strategy.ROUNDROBIN, echo.endpoint(1))).withEngine(other));
+            assertEquals(engine, server.engine(), "the engine chosen at start keeps running");
+            try (Socket client = TestServers.connect(server)) {
+                client.getOutputStream().write('1');
+                assertEquals('1', client.getInputStream().read());
+            }
+            server.close();
+        }
+    }
+
+    @Test
     void aLongLivedConnectionKeepsFlowingAfterItsEndpointIsRemoved() throws Exception {
         try (var echo = new TestServers.Backend(TestServers.ECHO); var other = new TestServers.Backend(LoadLoop.named("other"))) {
             Server server = new Server(config(route("web", 0, Strategy.ROUNDROBIN, echo.endpoint(1))));
