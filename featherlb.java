@@ -122,6 +122,7 @@ import reload.Reloader;
             "          # health_check: {port: 9000}  # per endpoint: any check field",
             "  shutdown_grace: 10s",
             "  reuse_port: false              # true: a new process may bind the same ports",
+            "  engine: loops                  # or virtual-threads: a thread per direction",
             "  admin:                         # off when absent",
             "    address: 127.0.0.1:9900      # dashboard /, metrics /metrics, API /api/v1",
             "    token_file: /run/secrets/x   # optional: Bearer token for write calls",
