@@ -3,6 +3,7 @@ package tcp;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
+import java.util.concurrent.Executor;
 import loop.BufferPool;
 import loop.EventLoop;
 import traffic.Outcome;
@@ -21,7 +22,7 @@ public interface Forwarding {
     Engine LOOPS = Flow::start;
 
     /** The virtual threads' engine: a thread per direction, started by {@code threads} (see {@link VirtualThreads}). */
-    static Engine virtualThreads(java.util.concurrent.Executor threads) {
+    static Engine virtualThreads(Executor threads) {
         return VirtualThreads.on(threads);
     }
 
