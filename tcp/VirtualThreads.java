@@ -1,5 +1,9 @@
 package tcp;
 
+import static java.lang.System.Logger.Level.DEBUG;
+import static java.lang.System.Logger.Level.WARNING;
+
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
@@ -41,6 +45,7 @@ final class VirtualThreads implements Forwarding {
     /** A direction's own read buffer: an idle connection holds two of these and nothing else. */
     private static final int SMALL = 512;
     private static final AtomicLong NAMES = new AtomicLong();
+    private static final System.Logger LOG = System.getLogger(VirtualThreads.class.getName());
 
     /** The engine; {@code threads} starts each thread (the server's: it names them and waits for them). */
     static Forwarding.Engine on(Executor threads) {
@@ -111,7 +116,13 @@ final class VirtualThreads implements Forwarding {
     private void start(String direction, Runnable body) {
         threads.execute(() -> {
             Thread.currentThread().setName(name + direction);
-            body.run();
+            try {
+                body.run();
+            } catch (RuntimeException e) { // a bug: end this connection, as the loops do (EventLoop.Handler#failed)
+                LOG.log(WARNING, "{0}: forwarding failed: {1}", Thread.currentThread().getName(), e.toString());
+                LOG.log(DEBUG, "the bug's stack trace", e);
+                report(() -> connection.abort(Outcome.SHUTDOWN, null));
+            }
         });
     }
 
