@@ -282,7 +282,7 @@ public final class featherlb implements Callable<Integer> {
         Server server = new Server(cfg, Dialer.TCP, metrics.andThen(accessLog));
         metrics.watch(server::pools);
         metrics.counter("featherlb_access_log_dropped", "Access log lines dropped because the writer could not keep up", accessLog::dropped);
-        Reloader reloader = new Reloader(file, server);
+        Reloader reloader = new Reloader(file, server, c -> engine == null ? c : c.withEngine(engine));
         CountDownLatch stopped = new CountDownLatch(1);
         AtomicBoolean signalled = new AtomicBoolean();
         // a signal's handler and the additions' stop: the first begins the shutdown, a second ends its drain

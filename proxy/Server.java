@@ -155,7 +155,7 @@ public final class Server implements AutoCloseable {
      */
     public synchronized String reload(Config next) throws IOException {
         if (stopping) throw new IllegalStateException("shutting down");
-        if (next.engine() != engine && next.engine() != config.engine()) {
+        if (next.engine() != engine) {
             LOG.log(WARNING, "{0} names engine: {1}, but the engine is chosen at start: still forwarding with {2} (restart to change it)",
                     next.source(), next.engine().configName(), engine.configName());
         }

@@ -3,7 +3,6 @@ package tcp;
 import static java.lang.System.Logger.Level.DEBUG;
 import static java.lang.System.Logger.Level.WARNING;
 
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
@@ -22,8 +21,10 @@ import traffic.Outcome;
  * virtual thread per direction that reads with a blocking read and writes with a blocking write.
  * A slow reader blocks only its own direction's write; EOF shuts down the other side's output (TCP
  * half-close) and the reverse direction goes on; a read failure resets the target, a write failure
- * the source. It costs more than the loops ({@link Flow}): every blocking read on a virtual thread
- * first fails with EAGAIN, arms the JDK's poller and parks (see docs/forwarding.md, "Choosing an engine").
+ * the source. The loops' first-read trick (an answer's FIN passed on at once) needs nothing here:
+ * the down thread reads again as soon as it has written. It costs more than the loops
+ * ({@link Flow}): every blocking read on a virtual thread first fails with EAGAIN, arms the JDK's
+ * poller and parks (see docs/forwarding.md, "Choosing an engine").
  *
  * <p>Threads. The two threads, {@code featherlb-vt-N-up} (client to endpoint, for the connection's
  * life) and {@code featherlb-vt-N-down} (endpoint to client, one per endpoint: a redial starts a

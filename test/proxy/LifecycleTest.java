@@ -14,7 +14,14 @@ import algorithms.Strategy;
 import config.Config;
 import config.Endpoint;
 import config.Timeouts;
+import com.sun.management.HotSpotDiagnosticMXBean;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.io.TempDir;
 import java.net.ConnectException;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -109,6 +116,39 @@ class LifecycleTest {
             open.close();
             assertEquals(0, closed.get(10, TimeUnit.SECONDS), "nothing had to be cut off");
         }
+    }
+
+    /** The virtual threads' engine names its two threads and ends them with the connection; the loops start none. */
+    @Test
+    void forwardingThreadsAreNamedAndEndWithTheServer(@TempDir Path dir) throws Exception {
+        try (var backend = new TestServers.Backend(ECHO)) {
+            Server server = TestServers.start(engine, TestServers.route(Strategy.ROUNDROBIN, List.of(backend.endpoint(1))));
+            List<String> names;
+            try (Socket open = connect(server)) {
+                open.getOutputStream().write('x');
+                assertEquals('x', open.getInputStream().read());
+                names = forwardingThreads(dir.resolve("open.json"));
+                if (engine == Engine.LOOPS) {
+                    assertEquals(List.of(), names);
+                } else {
+                    assertEquals(2, names.size(), names.toString());
+                    assertTrue(names.stream().anyMatch(n -> n.endsWith("-up")) && names.stream().anyMatch(n -> n.endsWith("-down")), names.toString());
+                }
+                server.shutdown(Duration.ZERO); // closes the idle connection: both threads are blocked in a read
+            }
+            List<String> left = forwardingThreads(dir.resolve("closed.json"));
+            assertTrue(names.stream().noneMatch(left::contains), "still running after the shutdown: " + left);
+        }
+    }
+
+    /** The names of the featherlb-vt threads running now, from a thread dump (which lists virtual threads). */
+    private static List<String> forwardingThreads(Path file) throws IOException {
+        ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class)
+                .dumpThreads(file.toString(), HotSpotDiagnosticMXBean.ThreadDumpFormat.JSON);
+        Matcher m = Pattern.compile("\"name\":\\s*\"(featherlb-vt-[^\"]*)\"").matcher(Files.readString(file));
+        List<String> names = new ArrayList<>();
+        while (m.find()) names.add(m.group(1));
+        return names;
     }
 
     @Test
