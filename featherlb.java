@@ -14,7 +14,7 @@
 //SOURCES algorithms/PowerOfTwoChoices.java algorithms/Maglev.java
 //SOURCES config/AccessLog.java config/Admin.java
 //SOURCES config/Config.java config/ConfigError.java config/ConfigException.java config/ConfigLoader.java
-//SOURCES config/Durations.java config/Endpoint.java config/Problems.java config/Protocol.java config/Route.java config/Section.java config/Timeouts.java
+//SOURCES config/Durations.java config/Endpoint.java config/Problems.java config/Protocol.java config/Route.java config/Section.java config/Sni.java config/Timeouts.java
 //SOURCES config/SmallFile.java config/YamlLimits.java
 //SOURCES config/Health.java config/HealthCheck.java config/HealthSections.java config/Passive.java
 //SOURCES demo/Demo.java demo/DemoApi.java demo/DemoBackend.java demo/Load.java
@@ -23,16 +23,17 @@
 //SOURCES memory/HeapTrimmer.java
 //SOURCES metrics/Metrics.java
 //SOURCES pool/Backend.java pool/BackendPool.java pool/Lease.java pool/Pools.java
-//SOURCES dial/ConnectFailure.java dial/Dialer.java dial/TcpDialer.java
+//SOURCES dial/ConnectFailure.java dial/Dialer.java dial/LocalFailure.java dial/TcpDialer.java
 //SOURCES loop/BufferPool.java loop/EventLoop.java
-//SOURCES routing/Learned.java routing/RouteTable.java
+//SOURCES routing/Learned.java routing/RouteTable.java routing/ServerNames.java
 //SOURCES traffic/ConnectionRecord.java traffic/Outcome.java
 //SOURCES process/Signals.java
 //SOURCES reload/ConfigWatcher.java reload/ReloadResult.java reload/Reloader.java
-//SOURCES tcp/Connection.java tcp/ConnectionLimit.java tcp/Connections.java tcp/Dial.java tcp/Flow.java tcp/Forwarding.java
-//SOURCES tcp/Greeting.java tcp/Pipeline.java tcp/Preamble.java tcp/PreambleRead.java tcp/Refusals.java tcp/Replay.java tcp/Stage.java tcp/Stages.java tcp/TcpListener.java
+//SOURCES tcp/Connection.java tcp/ConnectionLimit.java tcp/Connections.java tcp/Dial.java tcp/GlobalLimit.java tcp/Flow.java tcp/Forwarding.java
+//SOURCES tcp/Greeting.java tcp/Pipeline.java tcp/Preamble.java tcp/PreambleRead.java tcp/Refusals.java tcp/Replay.java tcp/SniStages.java tcp/Stage.java tcp/Stages.java tcp/TcpListener.java
 //SOURCES config/Engine.java tcp/VirtualThreads.java
 //SOURCES proxy/Listeners.java proxy/Server.java
+//SOURCES tls/ClientHello.java tls/SniPreamble.java
 //FILES dashboard/index.html=dashboard/index.html dashboard/dashboard.js=dashboard/dashboard.js
 //FILES dashboard/dashboard.css=dashboard/dashboard.css
 // Serial GC, a young generation of 8 MiB and compact object headers (JDK 25): a proxy's live heap
@@ -281,6 +282,7 @@ public final class featherlb implements Callable<Integer> {
         Metrics metrics = new Metrics();
         Server server = new Server(cfg, Dialer.TCP, metrics.andThen(accessLog));
         metrics.watch(server::pools);
+        metrics.rejections(server::rejections);
         metrics.counter("featherlb_access_log_dropped", "Access log lines dropped because the writer could not keep up", accessLog::dropped);
         Reloader reloader = new Reloader(file, server, c -> engine == null ? c : c.withEngine(engine));
         CountDownLatch stopped = new CountDownLatch(1);

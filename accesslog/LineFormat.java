@@ -13,7 +13,9 @@ import traffic.ConnectionRecord;
  * (address:port), {@code endpoint} (host:port; {@code -} in text, null in JSON, when none could be
  * connected), {@code bytes_up} (client to endpoint), {@code bytes_down}, {@code duration_ms} and
  * {@code outcome} (how it ended: client closed, endpoint closed, client reset, endpoint reset,
- * timeout, refused, shutdown).
+ * timeout, rejected, refused, shutdown), then the fields added since, at the end so that parsers of
+ * older lines keep working: {@code sni} (the ClientHello's server name; {@code -} in text, null in
+ * JSON, when there was none).
  */
 @FunctionalInterface
 public interface LineFormat {
@@ -41,6 +43,8 @@ public interface LineFormat {
         millis(out, r);
         out.append(" outcome=");
         logfmt(out, r.outcome() == null ? "-" : r.outcome().label());
+        out.append(" sni=");
+        logfmt(out, r.sni() == null ? "-" : r.sni());
     };
 
     /** One JSON object per line (JSON Lines). */
@@ -59,6 +63,8 @@ public interface LineFormat {
         millis(out, r);
         out.append(",\"outcome\":");
         quote(out, r.outcome() == null ? null : r.outcome().label());
+        out.append(",\"sni\":");
+        quote(out, r.sni());
         out.append('}');
     };
 

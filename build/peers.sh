@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that featherlb's tests use as real peers, when they are missing:
 # chromium, chromium-driver and a font for the dashboard's browser test and its screenshot;
-# redis-server for the send_expect health check test (PING / +PONG). Safe to run again: installed
+# redis-server for the send_expect health check test (PING / +PONG); openssl (s_server, s_client)
+# and curl for the SNI routing tests. Safe to run again: installed
 # packages are left alone. Needs root (CI runs as root on a fresh machine) and Debian's apt.
 # Exits 0 when everything is there afterwards, 1 when something could not be installed (the tests
 # that need it then skip with a message saying so).
 set -uo pipefail
 
-packages=(chromium chromium-driver fonts-dejavu-core redis-server)
+packages=(chromium chromium-driver fonts-dejavu-core redis-server openssl curl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

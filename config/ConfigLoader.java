@@ -141,6 +141,7 @@ public final class ConfigLoader {
         List<Route> routes = routes(problems, top);
         Duration grace = top.duration("shutdown_grace", Config.DEFAULT_SHUTDOWN_GRACE);
         boolean reusePort = top.bool("reuse_port", false);
+        int maxConnections = top.has("max_connections") ? top.integer("max_connections", 0, 0, 10_000_000) : Config.DERIVED;
         Optional<Admin> admin = Admin.read(problems, top);
         AccessLog accessLog = AccessLog.read(problems, top);
         String engineName = top.string("engine", Engine.LOOPS.configName(), Engine.EXPECTED);
@@ -148,7 +149,7 @@ public final class ConfigLoader {
         if (engine == null) problems.at(top.value("engine"), "unknown engine '" + engineName + "' (expected " + Engine.EXPECTED + ")");
         top.finish();
         if (problems.any()) throw new ConfigException(problems.sorted());
-        return new Config(file, routes, grace, reusePort, admin, accessLog, engine);
+        return new Config(file, routes, grace, reusePort, admin, accessLog, maxConnections, engine);
     }
 
     private static List<Route> routes(Problems problems, Section top) {
@@ -161,45 +162,122 @@ public final class ConfigLoader {
         if (items.isEmpty()) {
             problems.at(top.value("routes"), "routes is empty (expected at least one route)");
         }
-        List<Route> routes = new ArrayList<>();
+        List<Read> read = new ArrayList<>();
         Map<String, Node> names = new HashMap<>();
-        Map<String, List<Listen>> listens = new HashMap<>(); // by protocol and port: a TCP and a UDP route may share a port
         for (int i = 0; i < items.size(); i++) {
             Node item = items.get(i);
             if (!(item instanceof MappingNode mapping)) {
                 problems.at(item, "route " + (i + 1) + " is " + Section.describe(item) + " (expected a mapping with host, port, strategy, endpoints)");
                 continue;
             }
-            Route route = route(problems, new Section(problems, "route " + (i + 1), mapping), i + 1);
+            Read route = route(problems, new Section(problems, "route " + (i + 1), mapping), i + 1);
             if (route == null) continue;
-            Node previousName = names.putIfAbsent(route.name(), mapping);
+            Node previousName = names.putIfAbsent(route.route.name(), mapping);
             if (previousName != null) {
-                problems.at(mapping, "duplicate route name '" + route.name() + "' (expected a name not already used at line "
+                problems.at(mapping, "duplicate route name '" + route.route.name() + "' (expected a name not already used at line "
                         + (previousName.getStartMark().getLine() + 1) + ")");
             }
-            List<Listen> samePort = listens.computeIfAbsent(route.protocol().configName() + " " + route.port(), p -> new ArrayList<>());
-            for (Listen other : samePort) {
-                if (other.host.equals(route.host()) || isWildcard(other.host) || isWildcard(route.host())) {
-                    problems.at(mapping, "duplicate listen address " + route.listenAddress() + " (expected an address and port not already used by route '"
-                            + other.name + "' at line " + other.line + ")");
+            read.add(route);
+        }
+        return listenAddresses(problems, read);
+    }
+
+    /** A route as read, with the nodes the checks across the routes of an address point at. */
+    private record Read(Route route, MappingNode node, boolean named, Map<String, Node> sniNodes, Node sniTimeout) {
+        int line() {
+            return node.getStartMark().getLine() + 1;
+        }
+    }
+
+    /**
+     * The rules across routes: routes on one listening address ({@code protocol host:port}, the
+     * host as written) form a route table when some of them are chosen by server name ({@code
+     * sni}); any other pair on one port collides where a host is the same or a wildcard. Each route
+     * of a table gets the address's {@code sni_timeout}. Returns the routes in config order.
+     */
+    private static List<Route> listenAddresses(Problems problems, List<Read> read) {
+        Map<String, List<Read>> byAddress = new java.util.LinkedHashMap<>();
+        for (Read r : read) byAddress.computeIfAbsent(r.route.listenKey(), k -> new ArrayList<>()).add(r);
+        Map<Read, Route> tabled = new HashMap<>();
+        Map<String, List<Read>> byPort = new HashMap<>(); // the first route of each address, by protocol and port
+        for (List<Read> address : byAddress.values()) {
+            Read first = address.getFirst();
+            List<Read> samePort = byPort.computeIfAbsent(first.route.protocol().configName() + " " + first.route.port(), p -> new ArrayList<>());
+            for (Read other : samePort) {
+                if (isWildcard(other.route.host()) || isWildcard(first.route.host())) {
+                    for (Read r : address) duplicateListen(problems, r, other);
                     break;
                 }
             }
-            samePort.add(new Listen(route.host(), route.name(), mapping.getStartMark().getLine() + 1));
-            routes.add(route);
+            samePort.add(first);
+            if (address.size() == 1 && !first.route.sni().routed()) continue;
+            if (address.stream().noneMatch(r -> r.route.sni().routed())) {
+                for (Read r : address.subList(1, address.size())) duplicateListen(problems, r, first);
+                continue;
+            }
+            Sni shared = table(problems, address);
+            for (Read r : address) tabled.put(r, r.route.withSni(new Sni(r.route.sni().names(), shared.timeout())));
         }
-        return routes;
+        return read.stream().map(r -> tabled.getOrDefault(r, r.route)).toList();
     }
 
-    private record Listen(String host, String name, int line) {
+    private static void duplicateListen(Problems problems, Read route, Read other) {
+        problems.at(route.node, "duplicate listen address " + route.route.listenAddress() + " (expected an address and port not already used by route '"
+                + other.route.name() + "' at line " + other.line() + ")");
     }
+
+    /**
+     * The checks of a route table (routes of one address, some with {@code sni}): each its own
+     * name, at most one default, each server name on one route, one {@code sni_timeout}. Returns
+     * the address's {@code sni_timeout}.
+     */
+    private static Sni table(Problems problems, List<Read> address) {
+        String listen = address.getFirst().route.listenKey();
+        boolean shared = address.size() > 1;
+        Read fallback = null;
+        Map<String, Read> owners = new HashMap<>();
+        Read timed = null;
+        for (Read r : address) {
+            if (shared && !r.named) {
+                problems.at(r.node, "route '" + r.route.name() + "' shares " + listen + " with other routes and has no 'name'"
+                        + " (expected a name of its own: the default host:port is the same for every route of the address)");
+            }
+            if (!r.route.sni().routed()) {
+                if (fallback != null) {
+                    problems.at(r.node, "route '" + r.route.name() + "' is a second route without sni on " + listen
+                            + " (expected one default route per address; route '" + fallback.route.name() + "' at line " + fallback.line() + " is one)");
+                } else {
+                    fallback = r;
+                }
+            }
+            for (var name : r.sniNodes.entrySet()) {
+                Read owner = owners.putIfAbsent(name.getKey(), r);
+                if (owner != null && owner != r) {
+                    problems.at(name.getValue(), "server name '" + name.getKey() + "' is already routed to '" + owner.route.name() + "' at line "
+                            + owner.line() + " (expected each server name on one route of " + listen + ")");
+                }
+            }
+            if (r.sniTimeout != null) {
+                if (timed != null && !timed.route.sni().timeout().equals(r.route.sni().timeout())) {
+                    problems.at(r.sniTimeout, "sni_timeout " + Durations.format(r.route.sni().timeout()) + " differs from route '" + timed.route.name()
+                            + "' at line " + timed.line() + " (expected one sni_timeout for " + listen + ": the ClientHello is read before the route is known)");
+                } else if (timed == null) {
+                    timed = r;
+                }
+            }
+            // accept_proxy: routes of one address must agree on it too (it is read before the route is known); the same check as sni_timeout
+        }
+        return timed == null ? Sni.NONE : timed.route.sni();
+    }
+
 
     private static boolean isWildcard(String host) {
         return host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]") || host.equals("*");
     }
 
     /** One route, or null when a required part is missing (already reported). */
-    private static Route route(Problems problems, Section s, int number) {
+    private static Read route(Problems problems, Section s, int number) {
+        boolean named = s.has("name");
         String host = s.requiredString("host", "an address to listen on, such as 0.0.0.0");
         int port = s.requiredInteger("port", 1, 65535);
         String name = s.string("name", host == null || port < 0 ? null : host + ":" + port, "a route name");
@@ -220,9 +298,44 @@ public final class ConfigLoader {
         int maxConnections = s.integer("max_connections", 0, 0, 1_000_000);
         int retries = s.integer("retries", Route.DEFAULT_RETRIES, 0, 100);
         boolean retryEmpty = retryOn(problems, s);
+        Map<String, Node> sniNodes = serverNames(problems, s, label);
+        if (!sniNodes.isEmpty() && protocol != null && protocol != Protocol.TCP) {
+            problems.at(s.value("sni"), "sni on a " + protocol.configName() + " route (expected sni only on tcp routes: a ClientHello comes over TCP)");
+        }
+        Duration sniTimeout = s.duration("sni_timeout", Sni.DEFAULT_TIMEOUT);
+        Node sniTimeoutNode = s.value("sni_timeout");
         s.finish();
         if (name == null || strategy == null || endpoints == null || protocol == null) return null;
-        return new Route(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty, protocol);
+        Sni sni = new Sni(List.copyOf(sniNodes.keySet()), sniTimeout);
+        return new Read(new Route(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty, protocol, sni),
+                (MappingNode) s.node(), named, sniNodes, sniTimeoutNode);
+    }
+
+    /**
+     * {@code sni}: a list of host names or {@code *.}-wildcards (one name alone is a list of one),
+     * normalized (lower case, no trailing dot), in config order, each with its node.
+     */
+    private static Map<String, Node> serverNames(Problems problems, Section s, String label) {
+        Node value = s.value("sni");
+        Map<String, Node> names = new java.util.LinkedHashMap<>();
+        if (value == null) return names;
+        List<Node> items = value instanceof SequenceNode sequence ? sequence.getValue() : List.of(value);
+        if (items.isEmpty()) problems.at(value, "sni of " + label + " is an empty list (expected server names, or no sni for the default route)");
+        for (Node item : items) {
+            if (!(item instanceof ScalarNode scalar) || scalar.getTag().equals(Tag.NULL) || scalar.getValue().isBlank()) {
+                problems.at(item, "sni " + Section.describe(item) + " is not a server name (expected a host name such as app.example.com or *.app.example.com)");
+                continue;
+            }
+            String name = Sni.normalize(scalar.getValue());
+            String why = Sni.malformed(name);
+            if (why != null) {
+                problems.at(item, "sni '" + scalar.getValue() + "' is not a server name: " + why
+                        + " (expected a host name such as app.example.com or *.app.example.com)");
+            } else if (names.putIfAbsent(name, item) != null) {
+                problems.at(item, "sni '" + scalar.getValue() + "' is twice in " + label + " (expected each server name once)");
+            }
+        }
+        return names;
     }
 
     private static final String RETRY_ON = "connect-failure, empty-response";

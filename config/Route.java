@@ -25,16 +25,26 @@ import java.util.List;
  *                       like HAProxy's {@code retry-on empty-response}
  * @param protocol       what the listener speaks ({@code protocol}, default tcp, the only one yet);
  *                       two routes collide only where protocol, host and port are the same
+ * @param sni            the TLS server names it serves on an address shared with other routes,
+ *                       and the address's {@code sni_timeout} (see {@link Sni}; default
+ *                       {@link Sni#NONE}: not chosen by name)
  */
 public record Route(String name, String host, int port, Strategy strategy, List<Endpoint> endpoints,
                     Timeouts timeouts, int maxConnections, int retries, Health health, boolean retryEmpty,
-                    Protocol protocol) {
+                    Protocol protocol, Sni sni) {
     public static final int DEFAULT_RETRIES = 3;
     /** Client bytes kept for a replay: as HAProxy's L7 retries, the request must fit one buffer (16 KiB). */
     public static final int REPLAY_LIMIT = 16 * 1024;
 
     public Route {
         endpoints = List.copyOf(endpoints);
+    }
+
+    /** A route not chosen by server name. */
+    public Route(String name, String host, int port, Strategy strategy, List<Endpoint> endpoints,
+                 Timeouts timeouts, int maxConnections, int retries, Health health, boolean retryEmpty,
+                 Protocol protocol) {
+        this(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty, protocol, Sni.NONE);
     }
 
     /** A TCP route. */
@@ -67,6 +77,11 @@ public record Route(String name, String host, int port, Strategy strategy, List<
 
     /** This route with another endpoint set (a discovery source's). */
     public Route withEndpoints(List<Endpoint> next) {
-        return new Route(name, host, port, strategy, next, timeouts, maxConnections, retries, health, retryEmpty, protocol);
+        return new Route(name, host, port, strategy, next, timeouts, maxConnections, retries, health, retryEmpty, protocol, sni);
+    }
+
+    /** This route with another {@code sni} (the loader gives every route of an address its timeout). */
+    public Route withSni(Sni next) {
+        return new Route(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty, protocol, next);
     }
 }

@@ -46,9 +46,7 @@ final class TcpDialer implements Dialer {
     public SocketChannel dial(String host, int port, Duration timeout) throws IOException {
         InetSocketAddress address = new InetSocketAddress(host, port);
         if (address.isUnresolved()) throw new UnknownHostException(host + ": name does not resolve");
-        // the address's own family: a dual-stack IPv6 socket for an IPv4 endpoint costs an extra
-        // setsockopt (IPV6_V6ONLY) per connection
-        SocketChannel channel = SocketChannel.open(address.getAddress() instanceof Inet4Address ? INET : INET6);
+        SocketChannel channel = open(address.getAddress());
         try {
             channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
             channel.configureBlocking(false);
@@ -76,7 +74,7 @@ final class TcpDialer implements Dialer {
             if (literal == null) return null;
             literals.putIfAbsent(host, literal);
         }
-        SocketChannel channel = SocketChannel.open(literal instanceof Inet4Address ? INET : INET6);
+        SocketChannel channel = open(literal);
         try {
             channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
             channel.configureBlocking(false);
@@ -85,6 +83,18 @@ final class TcpDialer implements Dialer {
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
+        }
+    }
+
+    /**
+     * A socket of the address's own family (a dual-stack IPv6 socket for an IPv4 endpoint costs an
+     * extra setsockopt per connection). A failure here is featherlb's own ({@link LocalFailure}).
+     */
+    private static SocketChannel open(InetAddress address) throws LocalFailure {
+        try {
+            return SocketChannel.open(address instanceof Inet4Address ? INET : INET6);
+        } catch (IOException e) {
+            throw new LocalFailure(e);
         }
     }
 

@@ -10,6 +10,7 @@ import config.HealthCheck;
 import config.Route;
 import dial.ConnectFailure;
 import dial.Dialer;
+import dial.LocalFailure;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.nio.channels.ClosedByInterruptException;
@@ -96,10 +97,12 @@ public final class HealthChecker implements AutoCloseable {
         while (!closed) {
             String failure = check(dialer, probe, host, port, check.timeout());
             if (closed) return; // cut short by close(): says nothing about the endpoint
-            if (failure != null && LOG.isLoggable(DEBUG)) {
-                LOG.log(DEBUG, "check of {0}/{1} failed: {2}", route.name(), target.endpoint().address(), failure);
+            if (failure != LOCAL) { // featherlb's own exhaustion: no verdict this round
+                if (failure != null && LOG.isLoggable(DEBUG)) {
+                    LOG.log(DEBUG, "check of {0}/{1} failed: {2}", route.name(), target.endpoint().address(), failure);
+                }
+                target.state().checked(failure);
             }
-            target.state().checked(failure);
             next += interval;
             long now = System.nanoTime();
             if (next - now < 0) next = now; // a check longer than the interval: the next one at once
@@ -111,7 +114,10 @@ public final class HealthChecker implements AutoCloseable {
         }
     }
 
-    /** One check; null when it passed, else why it failed. */
+    /** What {@link #check} says when featherlb itself could not open a socket ({@link LocalFailure}). */
+    static final String LOCAL = "featherlb could not open a socket";
+
+    /** One check; null when it passed, {@link #LOCAL}, else why it failed. */
     static String check(Dialer dialer, Probe probe, String host, int port, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         SocketChannel channel;
@@ -119,6 +125,8 @@ public final class HealthChecker implements AutoCloseable {
             channel = dialer.dial(host, port, timeout);
         } catch (ClosedByInterruptException e) {
             return "interrupted";
+        } catch (LocalFailure e) { // featherlb's own exhaustion says nothing about the endpoint
+            return LOCAL;
         } catch (IOException e) {
             return ConnectFailure.checkFailure(e);
         }

@@ -51,8 +51,12 @@ public final class EventLoop implements Runnable {
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final Thread thread;
     private boolean open = true; // loop thread only
-    /** Channels whose keys were cancelled, to close once the next select has deregistered them. Loop thread only. */
-    private final List<SelectableChannel> closing = new ArrayList<>();
+    /**
+     * Channels whose keys were cancelled, to close once the next select has deregistered them, and
+     * tasks to run once the channels queued before them are closed ({@link #afterClose}), in order.
+     * Loop thread only.
+     */
+    private final List<Object> closing = new ArrayList<>();
     /** What waits for keys cancelled by {@link #deregister} to leave the selector. Loop thread only. */
     private final List<Runnable> deregistered = new ArrayList<>();
     /** Pending deadlines, earliest first; cancelled ones stay until they come first. Loop thread only. */
@@ -220,6 +224,16 @@ public final class EventLoop implements Runnable {
     }
 
     /**
+     * Runs {@code task} once every channel {@link #close}d so far on this loop is really closed: a
+     * connection gives back its share of the file descriptors only then, or a burst of ended
+     * connections would let as many new ones in while the old descriptors are still open. Loop thread only.
+     */
+    public void afterClose(Runnable task) {
+        if (closing.isEmpty()) task.run();
+        else closing.add(task);
+    }
+
+    /**
      * Takes {@code channels} out of this loop's selector and runs {@code then} on the loop's thread
      * once the next select has deregistered them (at once if none is registered): only then can a
      * channel be put into blocking mode, for an engine that reads and writes on threads of its own.
@@ -246,8 +260,11 @@ public final class EventLoop implements Runnable {
 
     private void closeDeregistered(int count) {
         if (count == 0) return;
-        List<SelectableChannel> done = closing.subList(0, count);
-        done.forEach(EventLoop::closeQuietly);
+        List<Object> done = closing.subList(0, count);
+        for (Object next : done) {
+            if (next instanceof SelectableChannel channel) closeQuietly(channel);
+            else run((Runnable) next);
+        }
         done.clear();
     }
 

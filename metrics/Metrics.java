@@ -10,6 +10,7 @@ import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Unit;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -118,6 +119,16 @@ public final class Metrics implements Consumer<ConnectionRecord> {
                 .help("The endpoint's current weight (from the config, or set through the admin API)")
                 .labelNames("route", "endpoint")
                 .callback(cb -> each(pools, (route, b) -> cb.call(b.weight(), route, b.address())))
+                .register(registry);
+    }
+
+    /** {@code featherlb_rejected_total}: closed before a route was chosen, by listening address and reason, read at each scrape. */
+    public void rejections(Supplier<Map<String, Map<String, Long>>> counts) {
+        CounterWithCallback.builder()
+                .name("featherlb_rejected_total")
+                .help("Connections closed before a route was chosen, by listening address and reason (sni_timeout, sni_too_large, sni_no_route, ...)")
+                .labelNames("listen", "reason")
+                .callback(cb -> counts.get().forEach((listen, reasons) -> reasons.forEach((reason, n) -> cb.call(n, listen, reason))))
                 .register(registry);
     }
 

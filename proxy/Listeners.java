@@ -59,10 +59,12 @@ final class Listeners {
         Map<String, List<Route>> grouped = new LinkedHashMap<>(); // by listening address, in config order
         for (Route route : next.routes()) grouped.computeIfAbsent(key(route), k -> new ArrayList<>()).add(route);
 
-        // a renamed route on a kept address carries the backends of the pool that served the address
+        // a renamed route on a kept address carries the backends of the pool that served the address;
+        // among routes that share an address (by server name) a new name is a new route
         Pools.Change change = pools.prepare(next.routes(), route -> {
             TcpListener kept = byKey.get(key(route));
-            return kept == null ? null : kept.table().pools().getFirst();
+            if (kept == null || kept.table().pools().size() != 1 || grouped.get(key(route)).size() != 1) return null;
+            return kept.table().pools().getFirst();
         });
         List<TcpListener> after = new ArrayList<>();
         Map<TcpListener, RouteTable> swaps = new LinkedHashMap<>();

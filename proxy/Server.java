@@ -13,7 +13,9 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -26,7 +28,9 @@ import pool.BackendPool;
 import pool.Pools;
 import tcp.Connections;
 import tcp.Forwarding;
+import tcp.GlobalLimit;
 import tcp.Pipeline;
+import tcp.SniStages;
 import tcp.Stages;
 import tcp.TcpListener;
 import traffic.ConnectionRecord;
@@ -74,6 +78,7 @@ public final class Server implements AutoCloseable {
     private final Pools pools;
     private final Listeners listeners;
     private final HealthChecks checks;
+    private final GlobalLimit limit;
     private final Thread reaper = Thread.ofPlatform().daemon().name("featherlb-idle").unstarted(this::reapLoop);
     private volatile boolean stopping;
     private volatile long drainDeadline = Long.MAX_VALUE;
@@ -83,21 +88,22 @@ public final class Server implements AutoCloseable {
      *                 forwarding loop that serves many other connections: keep it short and
      *                 non-blocking (the access log queues, metrics add)
      * @param ticker   the clock of passive cool-downs and slow start (tests move it on by hand)
-     * @param stages   the steps before the dial and after the connect ({@link Stages#NONE}: none)
+     * @param stages   the steps before the dial and after the connect ({@link Stages#NONE}: none; by default the config's, {@link SniStages})
      */
     public Server(Config config, Dialer dialer, Consumer<ConnectionRecord> finished, Ticker ticker, Stages stages) {
         this.config = config;
         this.connections = new Connections(finished);
         this.pools = new Pools(ticker, RandomGenerator.getDefault(), this::wentDown);
+        this.limit = new GlobalLimit(globalLimit(config));
         this.engine = config.engine();
         Forwarding.Engine forwarding = engine == Engine.VIRTUAL_THREADS ? Forwarding.virtualThreads(forwarders) : Forwarding.LOOPS;
-        Pipeline pipeline = new Pipeline(dialer, new BufferPool(LARGE_BUFFER, 64), connections, threads, forwarding, stages);
+        Pipeline pipeline = new Pipeline(dialer, new BufferPool(LARGE_BUFFER, 64), connections, threads, forwarding, stages, limit);
         this.listeners = new Listeners(pipeline, pools);
         this.checks = new HealthChecks(dialer);
     }
 
     public Server(Config config, Dialer dialer, Consumer<ConnectionRecord> finished, Ticker ticker) {
-        this(config, dialer, finished, ticker, Stages.NONE);
+        this(config, dialer, finished, ticker, new SniStages());
     }
 
     public Server(Config config, Dialer dialer, Consumer<ConnectionRecord> finished) {
@@ -136,6 +142,7 @@ public final class Server implements AutoCloseable {
             loops.add(loop);
             loop.start();
         }
+        limit.describe(config.maxConnections() == Config.DERIVED, GlobalLimit.descriptorLimit());
         try {
             apply(config);
         } catch (IOException | RuntimeException e) {
@@ -164,6 +171,7 @@ public final class Server implements AutoCloseable {
 
     private String apply(Config next) throws IOException {
         String changes = listeners.apply(next, loops);
+        if (config != next && globalLimit(next) != limit.max()) limit.resize(globalLimit(next));
         config = next;
         restartChecks();
         return changes;
@@ -178,6 +186,11 @@ public final class Server implements AutoCloseable {
         if (stopping || pools.replace(route, endpoints) == null) return false;
         restartChecks();
         return true;
+    }
+
+    /** The global connection limit {@code config} asks for: its own, or derived from the file-descriptor limit. */
+    private static int globalLimit(Config config) {
+        return config.maxConnections() == Config.DERIVED ? GlobalLimit.derived(GlobalLimit.descriptorLimit()) : config.maxConnections();
     }
 
     /** New pools, new checkers (see {@link HealthChecks#restart}). */
@@ -198,6 +211,16 @@ public final class Server implements AutoCloseable {
     /** The bound address of each listener, in config order (the real ports when a route asked for 0). */
     public List<InetSocketAddress> addresses() {
         return listeners.running().stream().map(TcpListener::address).toList();
+    }
+
+    /**
+     * Connections closed before a route was chosen, by listening address ({@code tcp host:port})
+     * and reason; an address a reload removed takes its counts with it.
+     */
+    public Map<String, Map<String, Long>> rejections() {
+        Map<String, Map<String, Long>> all = new LinkedHashMap<>();
+        for (TcpListener listener : listeners.running()) all.put(listener.table().key(), listener.rejections());
+        return all;
     }
 
     /** The live endpoint state of each route, in config order. */

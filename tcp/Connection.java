@@ -47,6 +47,8 @@ import traffic.Outcome;
 final class Connection implements Forwarding.Events {
     private static final System.Logger LOG = System.getLogger(Connection.class.getName());
     private static final AtomicLong IDS = new AtomicLong();
+    /** Counted when no route of the address takes the connection's server name (no default route). */
+    static final String NO_ROUTE = "sni_no_route";
 
     private final Pipeline pipeline;
     private final TcpListener listener;
@@ -80,6 +82,7 @@ final class Connection implements Forwarding.Events {
     private BackendPool pool; // of the route chosen, from DIALING on
     private Learned learned = Learned.NOTHING;
     private PreambleRead start; // during PREAMBLE
+    private ConnectionLimit routeLimit; // the chosen route's max_connections on a shared address, while held
     private ByteBuffer head; // what the preamble read and did not consume: the endpoint's first client bytes
     private Dial dial; // while dialling, and while a redial may still come
     private Replay replay; // with retry_on: empty-response, until the endpoint answers
@@ -128,10 +131,14 @@ final class Connection implements Forwarding.Events {
         stage = next;
     }
 
-    /** The preamble failed: closed, and counted before a route was chosen. */
-    void rejected(String reason) {
+    /**
+     * The preamble failed: closed, and counted before a route was chosen by {@code reason} (a
+     * {@code featherlb_rejected_total} label); {@code detail} (or null) says more in the log.
+     */
+    void rejected(String reason, String detail) {
         if (stage != Stage.PREAMBLE) return;
-        listener.refusals().rejected(table.first().name(), clientName(), reason, System.nanoTime());
+        listener.rejected(reason);
+        listener.refusals().rejected(table.first().name(), clientName(), detail == null ? reason : reason + ", " + detail, System.nanoTime());
         ending(Outcome.REJECTED);
         terminate();
     }
@@ -148,11 +155,23 @@ final class Connection implements Forwarding.Events {
         pool = table.match(what);
         if (pool == null) {
             enter(Stage.DIALING); // through DIALING so that the record names no endpoint, as any refusal
+            listener.rejected(NO_ROUTE);
             listener.refusals().rejected(table.first().name(), clientName(),
-                    "no route for server name " + (what.serverName() == null ? "(none)" : what.serverName()), System.nanoTime());
+                    NO_ROUTE + ", no route for server name " + (what.serverName() == null ? "(none)" : what.serverName()), System.nanoTime());
             ending(Outcome.REJECTED);
             terminate();
             return;
+        }
+        if (table.alone() == null) { // a route alone on its address took its permit before accept
+            routeLimit = listener.routeLimit(pool.route());
+            if (routeLimit != null && !routeLimit.tryAcquire()) {
+                routeLimit = null;
+                enter(Stage.DIALING);
+                listener.refusals().refused(pool.route().name(), clientName(), "max_connections " + pool.route().maxConnections() + " reached", System.nanoTime());
+                ending(Outcome.NO_ENDPOINT);
+                terminate();
+                return;
+            }
         }
         if (pool.route().retryEmpty()) replay = new Replay();
         dial = new Dial(this, pool, pipeline, loop);
@@ -341,12 +360,16 @@ final class Connection implements Forwarding.Events {
         if (forwarding != null) forwarding.release();
         Lease held = lease;
         if (held != null) held.release();
-        listener.released();
+        loop.afterClose(listener.release); // its descriptors are free only once the loop has closed them
+        if (routeLimit != null) { // a count per route, not of descriptors: free at once
+            routeLimit.release();
+            routeLimit = null;
+        }
         long bytesUp = forwarding == null ? 0 : forwarding.bytesUp();
         long bytesDown = forwarding == null ? 0 : forwarding.bytesDown();
         String route = pool != null ? pool.route().name() : table.first().name();
         var record = new ConnectionRecord(Instant.ofEpochMilli(startedMillis), route, clientAddress,
-                held == null ? null : held.backend().address(), bytesUp, bytesDown, Duration.ofNanos(System.nanoTime() - startNanos), end);
+                held == null ? null : held.backend().address(), bytesUp, bytesDown, Duration.ofNanos(System.nanoTime() - startNanos), end, learned.serverName());
         pipeline.connections().ended(this, record);
         if (LOG.isLoggable(DEBUG)) {
             LOG.log(DEBUG, "{0}: {1} -> {2} ended ({3}), {4} bytes up, {5} down, {6} ms", route, clientName(),

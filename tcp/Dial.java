@@ -4,6 +4,7 @@ import static java.lang.System.Logger.Level.DEBUG;
 import static java.nio.channels.SelectionKey.OP_CONNECT;
 
 import dial.ConnectFailure;
+import dial.LocalFailure;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
@@ -39,6 +40,7 @@ final class Dial implements EventLoop.Handler {
     private final EventLoop loop;
     private BitSet tried;
     private int attempts;
+    private boolean local; // a dial failed for a reason of featherlb's own: no more dials
     private String reasons = "";
     private Lease lease; // picked, not yet connected: counted active there
     private SocketChannel pending; // its channel while the connect is pending in the selector
@@ -58,7 +60,7 @@ final class Dial implements EventLoop.Handler {
      * {@link #timedOut}), a dial on a virtual thread ({@link #dialled}), or {@link Connection#refused}.
      */
     void next() {
-        while (attempts <= pool.route().retries() && (lease = pool.lease(connection.clientKey(), tried)) != null) {
+        while (!local && attempts <= pool.route().retries() && (lease = pool.lease(connection.clientKey(), tried)) != null) {
             attempts++;
             var at = lease.backend().endpoint();
             SocketChannel channel = null;
@@ -88,7 +90,7 @@ final class Dial implements EventLoop.Handler {
 
     /** Whether a redial is still allowed. */
     boolean canRetry() {
-        return attempts <= pool.route().retries();
+        return !local && attempts <= pool.route().retries();
     }
 
     /** The selector says the pending connect is over, one way or the other. */
@@ -182,6 +184,12 @@ final class Dial implements EventLoop.Handler {
     private void failed(IOException e) {
         Lease failed = lease;
         lease = null;
+        if (e instanceof LocalFailure) { // featherlb's own: not the endpoint's fault, and no other endpoint would do better
+            failed.release();
+            reasons = e.getMessage();
+            local = true; // no further dial: next() refuses with this reason
+            return;
+        }
         failed.failed(ConnectFailure.of(e));
         String detail = ConnectFailure.detail(e);
         reason(failed, failed.backend().address() + " " + detail);

@@ -11,7 +11,8 @@ import loop.BufferPool;
  *
  * @param offLoop runs a dial that may block (a host name to resolve) on a virtual thread, which the
  *                server's shutdown waits for; may reject once the shutdown began
+ * @param limit   the connections all routes together may serve at once
  */
 public record Pipeline(Dialer dialer, BufferPool buffers, Connections connections, Executor offLoop,
-                       Forwarding.Engine engine, Stages stages) {
+                       Forwarding.Engine engine, Stages stages, GlobalLimit limit) {
 }

@@ -25,6 +25,14 @@ public interface Preamble {
     /** How long the whole preamble may take; then the connection is closed as failed. */
     Duration timeout();
 
+    /** The reason counted when the preamble did not arrive within {@link #timeout} ({@code sni_timeout}, {@code proxy_timeout}). */
+    default String timedOut() {
+        return "preamble_timeout";
+    }
+
+    /** The reason counted when {@link #limit} bytes came without a decision. */
+    String TOO_LONG = "preamble_too_long";
+
     /** What a call of {@link #read} says. */
     sealed interface Verdict permits NeedMore, Done, Fail {
     }
@@ -39,7 +47,10 @@ public interface Preamble {
     record Done(int consumed, Learned learned) implements Verdict {
     }
 
-    /** The start is not what the route requires: the connection is closed, and {@code reason} counted. */
+    /**
+     * The start is not what the route requires: the connection is closed, and {@code reason} counted
+     * ({@code featherlb_rejected_total}'s label, such as {@code sni_too_large}).
+     */
     record Fail(String reason) implements Verdict {
     }
 }

@@ -31,7 +31,7 @@ final class PreambleRead implements EventLoop.Handler {
         this.seen = ByteBuffer.allocate(step.limit());
         client.register(loop.selector(), OP_READ, this);
         deadline = loop.schedule(step.timeout().toNanos(),
-                () -> connection.rejected("no complete preamble within " + Durations.format(step.timeout())));
+                () -> connection.rejected(step.timedOut(), "no complete preamble within " + Durations.format(step.timeout())));
     }
 
     @Override
@@ -50,9 +50,9 @@ final class PreambleRead implements EventLoop.Handler {
         if (n == 0) return;
         switch (step.read(seen.duplicate().flip().asReadOnlyBuffer())) {
             case Preamble.NeedMore ignored -> {
-                if (!seen.hasRemaining()) connection.rejected("no decision within " + seen.capacity() + " bytes");
+                if (!seen.hasRemaining()) connection.rejected(Preamble.TOO_LONG, "no decision within " + seen.capacity() + " bytes");
             }
-            case Preamble.Fail fail -> connection.rejected(fail.reason());
+            case Preamble.Fail fail -> connection.rejected(fail.reason(), null);
             case Preamble.Done done -> {
                 deadline.cancel();
                 key.interestOps(0); // the engine reads the client from here on

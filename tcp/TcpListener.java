@@ -4,6 +4,7 @@ import static java.lang.System.Logger.Level.DEBUG;
 import static java.lang.System.Logger.Level.WARNING;
 import static java.nio.channels.SelectionKey.OP_ACCEPT;
 
+import config.Route;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
@@ -13,8 +14,12 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import loop.EventLoop;
 import routing.RouteTable;
 import traffic.Outcome;
@@ -49,10 +54,14 @@ public final class TcpListener implements AutoCloseable {
     private final ServerSocketChannel channel;
     private final ConnectionLimit limit;
     private final Refusals refusals;
+    private final Map<String, LongAdder> rejected = new ConcurrentHashMap<>(); // by reason; outlives a reload, as the socket does
+    private final Map<String, ConnectionLimit> routeLimits = new ConcurrentHashMap<>(); // by route name, of routes that share the address
     private volatile List<Acceptor> acceptors = List.of(); // set once, by start()
     private volatile RouteTable table;
     private volatile boolean open = true;
     private volatile boolean paused; // some acceptor stopped watching for want of a permit
+    /** {@link #released}, as one object: a connection hands it to its loop's {@link EventLoop#afterClose}. */
+    final Runnable release = this::released;
 
     /** Binds the address of {@code table}'s routes; accepting starts with {@link #start}. */
     public TcpListener(Pipeline pipeline, RouteTable table, boolean reusePort) throws IOException {
@@ -106,6 +115,10 @@ public final class TcpListener implements AutoCloseable {
      */
     public void swap(RouteTable next) {
         limit.resize(limitOf(next));
+        for (var route : next.pools()) {
+            ConnectionLimit shared = routeLimits.get(route.route().name());
+            if (shared != null) shared.resize(route.route().maxConnections());
+        }
         table = next;
         resumeAll(); // a larger limit has permits now
     }
@@ -119,13 +132,50 @@ public final class TcpListener implements AutoCloseable {
         }
     }
 
+    /** A connection was closed before a route was chosen, for {@code reason}. Loop threads. */
+    void rejected(String reason) {
+        rejected.computeIfAbsent(reason, r -> new LongAdder()).increment();
+    }
+
+    /** Connections closed before a route was chosen, by reason ({@code featherlb_rejected_total}), since the address was bound. */
+    public Map<String, Long> rejections() {
+        Map<String, Long> counts = new TreeMap<>();
+        rejected.forEach((reason, n) -> counts.put(reason, n.sum()));
+        return counts;
+    }
+
+    /**
+     * The {@code max_connections} of {@code route}, which shares the address with other routes,
+     * taken once the route is known; null when it has none. One per route name: a reload resizes it.
+     */
+    ConnectionLimit routeLimit(Route route) {
+        if (route.maxConnections() <= 0 && !routeLimits.containsKey(route.name())) return null;
+        return routeLimits.computeIfAbsent(route.name(), n -> new ConnectionLimit(route.maxConnections()));
+    }
+
     /** A connection of this listener ended: room for the next one. Loop threads. */
     void released() {
-        limit.release();
+        give();
         if (paused) resumeAll();
     }
 
-    private void resumeAll() {
+    /** A permit of the route's limit and one of the global limit (see {@link GlobalLimit}), or none. */
+    private boolean acquire() {
+        if (!limit.tryAcquire()) return false;
+        if (pipeline.limit().tryAcquire()) return true;
+        limit.release();
+        pipeline.limit().waiting(this, pipeline.connections().size());
+        return false;
+    }
+
+    /** Gives back what {@link #acquire} took. */
+    private void give() {
+        limit.release();
+        pipeline.limit().release();
+    }
+
+    /** Watches the socket again on every loop that stopped for want of a permit. Any thread. */
+    void resumeAll() {
         paused = false; // an acceptor that pauses from now on sets it again, and tries for a permit after
         for (Acceptor acceptor : acceptors) {
             if (acceptor.paused) acceptor.loop.execute(acceptor::resume);
@@ -179,15 +229,15 @@ public final class TcpListener implements AutoCloseable {
         @Override
         public void ready(SelectionKey ready, ByteBuffer shared) {
             for (int i = 0; i < BATCH && open; i++) {
-                if (!limit.tryAcquire() && !pause()) return;
+                if (!acquire() && !pause()) return;
                 SocketChannel client;
                 try {
                     client = channel.accept();
                 } catch (ClosedChannelException e) {
-                    limit.release();
+                    give();
                     return;
                 } catch (IOException e) {
-                    limit.release();
+                    give();
                     // e.g. too many open files: back off instead of spinning, the next accept may work
                     LOG.log(WARNING, "{0}: accept failed: {1}", table.first().name(), e.getMessage());
                     watch(0);
@@ -195,7 +245,7 @@ public final class TcpListener implements AutoCloseable {
                     return;
                 }
                 if (client == null) { // none left
-                    limit.release();
+                    give();
                     return;
                 }
                 serve(client);
@@ -236,7 +286,7 @@ public final class TcpListener implements AutoCloseable {
             paused = true;
             TcpListener.this.paused = true;
             watch(0);
-            if (!limit.tryAcquire()) return false;
+            if (!acquire()) return false;
             paused = false;
             watch(OP_ACCEPT);
             return true;

@@ -13,9 +13,17 @@ import java.util.Arrays;
  * @param endpoint {@code host:port} of the endpoint, or null when none could be connected
  * @param bytesUp  client → endpoint
  * @param bytesDown endpoint → client
+ * @param sni      the server name of the client's TLS ClientHello, on an address routed by name;
+ *                 null when there was none (or the address does not look)
  */
 public record ConnectionRecord(Instant start, String route, InetSocketAddress clientAddress, String endpoint,
-                               long bytesUp, long bytesDown, Duration duration, Outcome outcome) {
+                               long bytesUp, long bytesDown, Duration duration, Outcome outcome, String sni) {
+
+    /** A connection without a server name. */
+    public ConnectionRecord(Instant start, String route, InetSocketAddress clientAddress, String endpoint,
+                            long bytesUp, long bytesDown, Duration duration, Outcome outcome) {
+        this(start, route, clientAddress, endpoint, bytesUp, bytesDown, duration, outcome, null);
+    }
 
     /** The client as the access log writes it: {@code 192.0.2.7:51234}, {@code [2001:db8::7]:51234}, or "?". */
     public String client() {

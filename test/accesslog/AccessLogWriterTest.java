@@ -31,6 +31,9 @@ import traffic.Outcome;
 class AccessLogWriterTest {
     private static final ConnectionRecord RECORD = new ConnectionRecord(Instant.parse("2026-11-26T15:13:21Z"), "web",
             new InetSocketAddress(InetAddress.ofLiteral("127.0.0.1"), 51234), "10.0.0.1:8081", 1234, 777, Duration.ofNanos(12_345_678), Outcome.CLIENT_CLOSED);
+    private static final ConnectionRecord NAMED = new ConnectionRecord(Instant.parse("2026-11-26T15:13:21Z"), "app",
+            new InetSocketAddress(InetAddress.ofLiteral("127.0.0.1"), 51234), "10.0.0.1:443", 517, 1400, Duration.ofNanos(2_000_000), Outcome.CLIENT_CLOSED,
+            "app.example.com");
     private static final ConnectionRecord REFUSED = new ConnectionRecord(Instant.parse("2026-11-26T15:13:21.5Z"), "my route",
             new InetSocketAddress(InetAddress.ofLiteral("::1"), 40000), null, 0, 0, Duration.ofNanos(900_000), Outcome.NO_ENDPOINT);
 
@@ -43,15 +46,18 @@ class AccessLogWriterTest {
     @Test
     void textIsLogfmtWithTheSameFieldsAsJson() {
         assertEquals("time=2026-11-26T15:13:21.000Z route=web client=127.0.0.1:51234 endpoint=10.0.0.1:8081 bytes_up=1234 "
-                + "bytes_down=777 duration_ms=12.345 outcome=\"client closed\"", line(LineFormat.TEXT, RECORD));
+                + "bytes_down=777 duration_ms=12.345 outcome=\"client closed\" sni=-", line(LineFormat.TEXT, RECORD));
         assertEquals("time=2026-11-26T15:13:21.500Z route=\"my route\" client=[::1]:40000 endpoint=- bytes_up=0 "
-                + "bytes_down=0 duration_ms=0.900 outcome=refused", line(LineFormat.TEXT, REFUSED));
+                + "bytes_down=0 duration_ms=0.900 outcome=refused sni=-", line(LineFormat.TEXT, REFUSED));
+        assertEquals("time=2026-11-26T15:13:21.000Z route=app client=127.0.0.1:51234 endpoint=10.0.0.1:443 bytes_up=517 "
+                + "bytes_down=1400 duration_ms=2.000 outcome=\"client closed\" sni=app.example.com", line(LineFormat.TEXT, NAMED));
     }
 
     @Test
     void jsonIsOneObjectPerLine() throws Exception {
         assertEquals("{\"time\":\"2026-11-26T15:13:21.000Z\",\"route\":\"web\",\"client\":\"127.0.0.1:51234\",\"endpoint\":\"10.0.0.1:8081\","
-                + "\"bytes_up\":1234,\"bytes_down\":777,\"duration_ms\":12.345,\"outcome\":\"client closed\"}", line(LineFormat.JSON, RECORD));
+                + "\"bytes_up\":1234,\"bytes_down\":777,\"duration_ms\":12.345,\"outcome\":\"client closed\",\"sni\":null}", line(LineFormat.JSON, RECORD));
+        assertEquals("app.example.com", ((Map<?, ?>) JSON.std.anyFrom(line(LineFormat.JSON, NAMED))).get("sni"));
         Map<?, ?> refused = (Map<?, ?>) JSON.std.anyFrom(line(LineFormat.JSON, REFUSED));
         assertEquals(null, refused.get("endpoint"));
         assertEquals("refused", refused.get("outcome"));

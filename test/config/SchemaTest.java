@@ -60,7 +60,8 @@ class SchemaTest {
             "/routes/*/health_check/expect", "required for send_expect, else unused",
             "/routes/*/health_check/port", "the endpoint's own port",
             "/routes/*/endpoints/*/health_check/*", "the route's",
-            "/admin/token_file", "no token");
+            "/admin/token_file", "no token",
+            "/max_connections", "derived from the file-descriptor limit of the machine it runs on");
 
     /** Keys whose meaning depends on another key, set beside them when they are tried. */
     static final Map<String, Map<String, Object>> CONTEXT = Map.of(
@@ -74,6 +75,8 @@ class SchemaTest {
     static final Map<String, String> LOADER_ONLY = Map.ofEntries(
             Map.entry("duplicate-endpoint", "one endpoint twice: JSON Schema compares items whole, not by host and port"),
             Map.entry("duplicate-listen", "two routes on one address: a rule across items"),
+            Map.entry("sni-other-host", "two routes on one port, one host a wildcard: a rule across items"),
+            Map.entry("sni-table-mistakes", "a server name twice, two defaults, a name missing, sni_timeouts that differ: rules across the routes of an address"),
             Map.entry("duplicate-key", "a key twice is a YAML matter; the reader keeps the last"),
             Map.entry("yaml-syntax", "not YAML, so nothing to validate"),
             Map.entry("alias-limit", "the reader's own bound on aliases: no document to validate"),

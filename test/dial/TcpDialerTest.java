@@ -47,7 +47,7 @@ class TcpDialerTest {
 
     @Test
     void aClosedPortIsRefused() throws Exception {
-        int closed = closedPort();
+        int closed = testing.Ports.closed();
         assertThrows(ConnectException.class, () -> Dialer.TCP.dial("127.0.0.1", closed, Duration.ofSeconds(5)));
     }
 
@@ -86,10 +86,4 @@ class TcpDialerTest {
         }
     }
 
-    /** A port on loopback that nothing listens on (bound, noted, closed). */
-    private static int closedPort() throws java.io.IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
 }

@@ -158,6 +158,20 @@ class MetricsTest {
         return http;
     }
 
+    @Test
+    void rejectionsAreCountedByListeningAddressAndReason() throws IOException {
+        Metrics metrics = new Metrics();
+        metrics.rejections(() -> Map.of("tcp 0.0.0.0:8443", Map.of("sni_no_route", 3L, "sni_timeout", 1L)));
+        HttpServer http = serve(metrics);
+        try {
+            Map<String, Double> m = scrape(http);
+            assertEquals(3.0, m.get("featherlb_rejected_total{listen=tcp 0.0.0.0:8443,reason=sni_no_route}"));
+            assertEquals(1.0, m.get("featherlb_rejected_total{listen=tcp 0.0.0.0:8443,reason=sni_timeout}"));
+        } finally {
+            http.stop(0);
+        }
+    }
+
     /**
      * Scrapes over HTTP and parses the text format into {@code name{label=value,...}} (labels sorted,
      * unquoted) to value.

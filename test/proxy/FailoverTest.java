@@ -1,6 +1,5 @@
 package proxy;
 
-import dial.Dialer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static proxy.TestServers.ECHO;
@@ -9,6 +8,8 @@ import static proxy.TestServers.connect;
 import algorithms.Strategy;
 import config.Endpoint;
 import config.Timeouts;
+import dial.ConnectFailure;
+import dial.Dialer;
 import java.io.IOException;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -22,7 +23,6 @@ import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Timeout;
-import dial.ConnectFailure;
 
 /** What happens when endpoints refuse, do not resolve, or are backups. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)

@@ -1,8 +1,5 @@
 package proxy;
 
-import dial.Dialer;
-import traffic.ConnectionRecord;
-import traffic.Outcome;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -15,6 +12,7 @@ import config.Config;
 import config.Endpoint;
 import config.Timeouts;
 import com.sun.management.HotSpotDiagnosticMXBean;
+import dial.Dialer;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -39,6 +37,8 @@ import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Timeout;
+import traffic.ConnectionRecord;
+import traffic.Outcome;
 
 /** Limits, timeouts and the two-phase shutdown. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)

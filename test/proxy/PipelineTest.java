@@ -283,4 +283,39 @@ class PipelineTest {
             }
         }
     }
+
+    /** featherlb's own exhaustion (a socket it cannot open) is never the endpoint's failed connect. */
+    @Test
+    void aSocketFeatherlbCannotOpenIsNotCountedAgainstTheEndpoint() throws Exception {
+        try (var backend = new TestServers.Backend(ECHO)) {
+            Dialer exhausted = new Dialer() {
+                @Override
+                public java.nio.channels.SocketChannel dial(String host, int port, Duration timeout) throws IOException {
+                    throw new dial.LocalFailure(new IOException("Too many open files"));
+                }
+
+                @Override
+                public java.nio.channels.SocketChannel start(String host, int port) throws IOException {
+                    throw new dial.LocalFailure(new IOException("Too many open files"));
+                }
+            };
+            var records = new ConcurrentLinkedQueue<ConnectionRecord>();
+            Server server = new Server(new Config(Path.of("test.yaml"), List.of(route(List.of(backend.endpoint(1)), false)), Duration.ofSeconds(1)).withEngine(engine),
+                    exhausted, records::add, Ticker.SYSTEM, Stages.NONE);
+            server.start();
+            try (server) {
+                for (int i = 0; i < 5; i++) { // more than passive.failures (3)
+                    try (Socket client = TestServers.connect(server)) {
+                        assertEquals(-1, readOrReset(client), "refused");
+                    }
+                }
+                ForwardingTest.waitFor(() -> records.size() == 5);
+                pool.Backend b = server.pools().getFirst().backend(0);
+                assertTrue(b.up(), "still up");
+                for (dial.ConnectFailure why : dial.ConnectFailure.values()) assertEquals(0, b.connectFailures(why), why.label());
+                assertEquals(0, b.active());
+                assertTrue(records.stream().allMatch(r -> r.outcome() == Outcome.NO_ENDPOINT));
+            }
+        }
+    }
 }

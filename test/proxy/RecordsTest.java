@@ -1,14 +1,13 @@
 package proxy;
 
-import dial.Dialer;
-import traffic.ConnectionRecord;
-import traffic.Outcome;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import algorithms.Strategy;
 import config.Config;
 import config.Endpoint;
+import dial.ConnectFailure;
+import dial.Dialer;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,7 +21,8 @@ import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Timeout;
 import pool.Backend;
-import dial.ConnectFailure;
+import traffic.ConnectionRecord;
+import traffic.Outcome;
 
 /** What the server tells the access log and the metrics: per-connection records and per-endpoint counters. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)

@@ -11,6 +11,7 @@ import config.Endpoint;
 import config.Health;
 import config.Route;
 import config.Timeouts;
+import dial.ConnectFailure;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -29,7 +30,6 @@ import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Timeout;
 import pool.Backend;
-import dial.ConnectFailure;
 
 /**
  * {@code retry_on: empty-response}: an endpoint that closes or resets before its first byte is

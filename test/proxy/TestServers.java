@@ -1,12 +1,12 @@
 package proxy;
 
-import dial.Dialer;
 import algorithms.Strategy;
 import config.Config;
 import config.Engine;
 import config.Endpoint;
 import config.Route;
 import config.Timeouts;
+import dial.Dialer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -152,9 +152,7 @@ final class TestServers {
 
     /** A port on loopback that nothing listens on (bound, noted, closed). */
     static int closedPort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
+        return testing.Ports.closed();
     }
 
     static <T> List<T> list(T... items) {
