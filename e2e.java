@@ -54,6 +54,10 @@ class E2e implements Callable<Integer> {
             description = "nginx backends, 2.." + Scenarios.MAX_BACKENDS + " (default: ${DEFAULT-VALUE}).")
     int backends;
 
+    @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "loops",
+            description = "featherlb's engine: loops or virtual-threads (default: ${DEFAULT-VALUE}).")
+    String engine;
+
     @Option(names = {"-k", "--keep"}, description = "Leave the stack up at the end, for inspection.")
     boolean keep;
 
@@ -97,7 +101,7 @@ class E2e implements Callable<Integer> {
         Options options;
         try {
             options = new Options(algorithms.stream().filter(a -> !a.equals("none")).toList(), fault, Options.seconds(duration), threads, connections, backends, keep,
-                    jar == null ? null : jar.toAbsolutePath(), repo.resolve(runs));
+                    jar == null ? null : jar.toAbsolutePath(), repo.resolve(runs), engine);
             if (Scenarios.plan(options.algorithms(), options.backends(), options.fault()).isEmpty()) {
                 return usage("nothing to run: no --algorithms and --no-fault");
             }

@@ -31,6 +31,7 @@
 //SOURCES reload/ConfigWatcher.java reload/ReloadResult.java reload/Reloader.java
 //SOURCES tcp/Connection.java tcp/ConnectionLimit.java tcp/Connections.java tcp/Dial.java tcp/GlobalLimit.java tcp/Flow.java tcp/Forwarding.java
 //SOURCES tcp/Greeting.java tcp/Pipeline.java tcp/Preamble.java tcp/PreambleChain.java tcp/PreambleRead.java tcp/Refusals.java tcp/Replay.java tcp/SniStages.java tcp/Stage.java tcp/Stages.java tcp/TcpListener.java
+//SOURCES config/Engine.java tcp/VirtualThreads.java
 //SOURCES proxy/ConfigStages.java proxy/Listeners.java proxy/Server.java
 //SOURCES proxyproto/AcceptProxy.java proxyproto/HeaderEncoder.java proxyproto/ProxyHeader.java proxyproto/SendProxy.java
 //SOURCES tls/ClientHello.java tls/SniPreamble.java
@@ -57,6 +58,7 @@ import config.Config;
 import config.ConfigException;
 import config.ConfigLoader;
 import config.Durations;
+import config.Engine;
 import demo.Demo;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -127,6 +129,7 @@ import reload.Reloader;
             "          # send_proxy: v1       # per endpoint: overrides the route's",
             "  shutdown_grace: 10s",
             "  reuse_port: false              # true: a new process may bind the same ports",
+            "  engine: loops                  # or virtual-threads: a thread per direction",
             "  admin:                         # off when absent",
             "    address: 127.0.0.1:9900      # dashboard /, metrics /metrics, API /api/v1",
             "    token_file: /run/secrets/x   # optional: Bearer token for write calls",
@@ -167,6 +170,10 @@ public final class featherlb implements Callable<Integer> {
     @Option(names = "--grace", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "override the config's shutdown_grace, e.g. 500ms, 30s")
     Duration grace;
+
+    @Option(names = "--engine", paramLabel = "ENGINE", converter = EngineConverter.class,
+            description = "what forwards: loops (default) or virtual-threads; overrides the config's engine")
+    Engine engine;
 
     @Option(names = "--watch", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "reload when the config file changes (default: on); SIGHUP always reloads")
@@ -236,6 +243,7 @@ public final class featherlb implements Callable<Integer> {
                 err.flush();
                 return 2;
             }
+            if (engine != null) cfg = cfg.withEngine(engine);
             return serve(file, cfg, watcher, err, additions);
         }
     }
@@ -282,7 +290,7 @@ public final class featherlb implements Callable<Integer> {
         metrics.watch(server::pools);
         metrics.rejections(server::rejections);
         metrics.counter("featherlb_access_log_dropped", "Access log lines dropped because the writer could not keep up", accessLog::dropped);
-        Reloader reloader = new Reloader(file, server);
+        Reloader reloader = new Reloader(file, server, c -> engine == null ? c : c.withEngine(engine));
         CountDownLatch stopped = new CountDownLatch(1);
         AtomicBoolean signalled = new AtomicBoolean();
         // a signal's handler and the additions' stop: the first begins the shutdown, a second ends its drain
@@ -452,6 +460,16 @@ public final class featherlb implements Callable<Integer> {
         @Override
         public void stopping() {
             demo.stopping();
+        }
+    }
+
+    /** Converts {@code --engine}, so a typo is a usage error (exit 2). */
+    static final class EngineConverter implements CommandLine.ITypeConverter<Engine> {
+        @Override
+        public Engine convert(String value) {
+            Engine engine = Engine.byName(value);
+            if (engine == null) throw new CommandLine.TypeConversionException("'" + value + "' is not an engine (expected " + Engine.EXPECTED + ")");
+            return engine;
         }
     }
 

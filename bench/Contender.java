@@ -13,17 +13,27 @@ import java.util.List;
  * HTTP backend (keep-alive, new connections, idle connections) and one to the iperf3 server (bulk).
  * {@link #DIRECT} is no proxy at all: its ports are the backends' own.
  */
-record Contender(String name, Kind kind, Path source, List<String> javaOptions) {
+record Contender(String name, Kind kind, Path source, List<String> javaOptions, List<String> arguments) {
     enum Kind { DIRECT, HAPROXY1, HAPROXY2, NGINX, FEATHERLB }
 
-    static final Contender DIRECT = new Contender("direct", Kind.DIRECT, null, List.of());
-    static final Contender HAPROXY = new Contender("haproxy", Kind.HAPROXY1, null, List.of());
-    static final Contender HAPROXY2 = new Contender("haproxy-2t", Kind.HAPROXY2, null, List.of());
-    static final Contender NGINX = new Contender("nginx", Kind.NGINX, null, List.of());
+    static final Contender DIRECT = new Contender("direct", Kind.DIRECT, null, List.of(), List.of());
+    static final Contender HAPROXY = new Contender("haproxy", Kind.HAPROXY1, null, List.of(), List.of());
+    static final Contender HAPROXY2 = new Contender("haproxy-2t", Kind.HAPROXY2, null, List.of(), List.of());
+    static final Contender NGINX = new Contender("nginx", Kind.NGINX, null, List.of(), List.of());
 
-    /** featherlb from the sources in {@code source} (a checkout), with extra JVM options. */
-    static Contender featherlb(String name, Path source, List<String> javaOptions) {
-        return new Contender(name, Kind.FEATHERLB, source, List.copyOf(javaOptions));
+    /**
+     * featherlb from the sources in {@code source} (a checkout), with extra {@code options}: those
+     * that begin with {@code --} are featherlb's own ({@code --engine=virtual-threads}), the others
+     * the JVM's ({@code -Dfeatherlb.loops=2}).
+     */
+    static Contender featherlb(String name, Path source, List<String> options) {
+        return new Contender(name, Kind.FEATHERLB, source, options.stream().filter(o -> !o.startsWith("--")).toList(),
+                options.stream().filter(o -> o.startsWith("--")).toList());
+    }
+
+    /** Every extra option, as given. */
+    List<String> options() {
+        return java.util.stream.Stream.concat(javaOptions.stream(), arguments.stream()).toList();
     }
 
     boolean isProxy() {
@@ -69,6 +79,7 @@ record Contender(String name, Kind kind, Path source, List<String> javaOptions) 
                 List<String> c = new ArrayList<>(List.of(source.resolve("jbang").toString(), "run"));
                 for (String option : javaOptions) c.add("-R=" + option);
                 c.addAll(List.of("featherlb.java", "--config", cfg.toString()));
+                c.addAll(arguments);
                 yield c;
             }
             case DIRECT -> throw new AssertionError();

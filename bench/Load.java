@@ -58,9 +58,14 @@ final class Load {
         List<String> command = new ArrayList<>(List.of(Machine.which("iperf3"), "-c", "127.0.0.1", "-p", Integer.toString(port),
                 "-t", Integer.toString(seconds), "-J"));
         if (reverse) command.add("-R");
-        String out = Proc.run(command, seconds + 30L);
-        Matcher m = RECEIVED.matcher(out);
-        if (!m.find()) throw new IOException("iperf3 said:\n" + out);
-        return Double.parseDouble(m.group(1)) / 1e9;
+        // an iperf3 server serves one test at a time and ends the last one a moment after its client
+        // has (seen in CI: "the server is busy running a test"): a few tries, a second apart
+        for (int attempt = 1; ; attempt++) {
+            String out = Proc.run(command, seconds + 30L);
+            Matcher m = RECEIVED.matcher(out);
+            if (m.find()) return Double.parseDouble(m.group(1)) / 1e9;
+            if (!out.contains("server is busy") || attempt == 5) throw new IOException("iperf3 said:\n" + out);
+            Thread.sleep(1000);
+        }
     }
 }

@@ -33,6 +33,7 @@ final class Startup {
         List<String> jbang = new ArrayList<>(List.of(c.source().resolve("jbang").toString(), "--verbose", "run"));
         for (String option : c.javaOptions()) jbang.add("-R=" + option);
         jbang.addAll(List.of("featherlb.java", "--config", cfg.toString()));
+        jbang.addAll(c.arguments());
         Path log = work.resolve(c.name() + "-start.log");
         double viaJbang = firstAnswer(c, jbang, port, log, fdLimit);
         // jbang --verbose says which command it ran, with the options it adds itself (the //CDS archive)

@@ -42,7 +42,8 @@ public final class bench implements Callable<Integer> {
     Integer idle;
 
     @Option(names = "--only", split = ",", paramLabel = "NAME",
-            description = "contenders to run: direct, haproxy, haproxy-2t, nginx, featherlb (default all; haproxy is always run)")
+            description = "contenders to run: direct, haproxy, haproxy-2t, nginx, featherlb, featherlb-vt (default all; haproxy "
+                    + "is always run, featherlb-vt with featherlb)")
     List<String> only;
 
     @Option(names = "--tests", split = ",", paramLabel = "TEST",
@@ -50,12 +51,15 @@ public final class bench implements Callable<Integer> {
     List<String> tests = List.of("keepalive", "close", "bulk", "idle", "start");
 
     @Option(names = "--featherlb", paramLabel = "NAME:DIR:OPTIONS",
-            description = "a further featherlb contender: sources in DIR (empty: this checkout), JVM OPTIONS "
-                    + "separated by spaces, e.g. 'p1::-Djdk.virtualThreadScheduler.parallelism=1'")
+            description = "a further featherlb contender: sources in DIR (empty: this checkout), OPTIONS separated by "
+                    + "spaces, the JVM's or featherlb's own (--...), e.g. 'p1::-Djdk.virtualThreadScheduler.parallelism=1'")
     List<String> variants = new ArrayList<>();
 
     @Option(names = "--out", paramLabel = "DIR", description = "where the results go (default bench/results, quick: bench/results/quick)")
     Path out;
+
+    /** The standing contender that forwards with {@code --engine virtual-threads}. */
+    static final String VIRTUAL_THREADS = "featherlb-vt";
 
     private final PrintStream log = System.out;
 
@@ -150,8 +154,8 @@ public final class bench implements Callable<Integer> {
         settings.put("fdLimit", Integer.toString(fdLimit));
         settings.put("body", Integer.toString(Contender.BODY.length()));
         for (Contender c : contenders) {
-            if (c.kind() == Contender.Kind.FEATHERLB && (!c.javaOptions().isEmpty() || !c.source().equals(repo))) {
-                notes.add(c.name() + ": featherlb from " + c.source() + (c.javaOptions().isEmpty() ? "" : " with " + String.join(" ", c.javaOptions())));
+            if (c.kind() == Contender.Kind.FEATHERLB && (!c.options().isEmpty() || !c.source().equals(repo))) {
+                notes.add(c.name() + ": featherlb from " + c.source() + (c.options().isEmpty() ? "" : " with " + String.join(" ", c.options())));
             }
         }
         settings.put("notes", String.join("\n", notes));
@@ -176,8 +180,9 @@ public final class bench implements Callable<Integer> {
     }
 
     private List<Contender> contenders(Path repo) {
+        // both engines in every run (issue 20): the loops as "featherlb", the virtual threads beside it
         List<Contender> all = new ArrayList<>(List.of(Contender.DIRECT, Contender.HAPROXY, Contender.HAPROXY2, Contender.NGINX,
-                Contender.featherlb("featherlb", repo, List.of())));
+                Contender.featherlb("featherlb", repo, List.of()), Contender.featherlb(VIRTUAL_THREADS, repo, List.of("--engine=virtual-threads"))));
         for (String v : variants) {
             String[] f = v.split(":", 3);
             if (f.length < 2 || f[0].isBlank()) throw new CommandLine.ParameterException(new CommandLine(this), "--featherlb wants NAME:DIR:OPTIONS, got '" + v + "'");
@@ -187,7 +192,8 @@ public final class bench implements Callable<Integer> {
         }
         if (only != null && !only.isEmpty()) {
             all.removeIf(c -> !only.contains(c.name()) && !c.name().equals(Report.REFERENCE)
-                    && !(c.kind() == Contender.Kind.FEATHERLB && !c.name().equals("featherlb")));
+                    && !(c.name().equals(VIRTUAL_THREADS) && only.contains("featherlb"))
+                    && !(c.kind() == Contender.Kind.FEATHERLB && !c.name().equals("featherlb") && !c.name().equals(VIRTUAL_THREADS)));
         }
         return all;
     }

@@ -21,9 +21,10 @@ import java.util.Optional;
  *                      at the top level); over it, clients wait in the listen backlog. {@link #DERIVED}
  *                      (the key absent): from the file-descriptor limit, two per connection and
  *                      some headroom, as HAProxy derives its {@code maxconn}; 0: unlimited
+ * @param engine        what forwards ({@code engine}, default loops); chosen at start, a reload cannot change it
  */
 public record Config(Path source, List<Route> routes, Duration shutdownGrace, boolean reusePort,
-                     Optional<Admin> admin, AccessLog accessLog, int maxConnections) {
+                     Optional<Admin> admin, AccessLog accessLog, int maxConnections, Engine engine) {
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(10);
     /** {@code max_connections} absent at the top level: derived from the file-descriptor limit. */
     public static final int DERIVED = -1;
@@ -36,6 +37,17 @@ public record Config(Path source, List<Route> routes, Duration shutdownGrace, bo
 
     public Config {
         routes = List.copyOf(routes);
+    }
+
+    /** A config that forwards with the loops. */
+    public Config(Path source, List<Route> routes, Duration shutdownGrace, boolean reusePort,
+                  Optional<Admin> admin, AccessLog accessLog, int maxConnections) {
+        this(source, routes, shutdownGrace, reusePort, admin, accessLog, maxConnections, Engine.LOOPS);
+    }
+
+    /** This config with {@code other} as its engine ({@code --engine}, or a test's choice). */
+    public Config withEngine(Engine other) {
+        return new Config(source, routes, shutdownGrace, reusePort, admin, accessLog, maxConnections, other);
     }
 
     /** A config without SO_REUSEPORT, admin server and access log. */

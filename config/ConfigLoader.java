@@ -144,9 +144,12 @@ public final class ConfigLoader {
         int maxConnections = top.has("max_connections") ? top.integer("max_connections", 0, 0, 10_000_000) : Config.DERIVED;
         Optional<Admin> admin = Admin.read(problems, top);
         AccessLog accessLog = AccessLog.read(problems, top);
+        String engineName = top.string("engine", Engine.LOOPS.configName(), Engine.EXPECTED);
+        Engine engine = Engine.byName(engineName);
+        if (engine == null) problems.at(top.value("engine"), "unknown engine '" + engineName + "' (expected " + Engine.EXPECTED + ")");
         top.finish();
         if (problems.any()) throw new ConfigException(problems.sorted());
-        return new Config(file, routes, grace, reusePort, admin, accessLog, maxConnections);
+        return new Config(file, routes, grace, reusePort, admin, accessLog, maxConnections, engine);
     }
 
     private static List<Route> routes(Problems problems, Section top) {

@@ -15,12 +15,16 @@ import java.util.List;
  * @param keep        leave the stack up at the end, for inspection
  * @param jar         a featherlb jar to use instead of exporting featherlb.java; {@code null}: export
  * @param runs        folder for the run log and chart
+ * @param engine      what forwards in featherlb, its {@code --engine}: {@link #ENGINES}
  */
 public record Options(List<String> algorithms, boolean fault, int seconds, int threads, int connections,
-                      int backends, boolean keep, Path jar, Path runs) {
+                      int backends, boolean keep, Path jar, Path runs, String engine) {
+    /** featherlb's engines, as its {@code --engine} names them. */
+    public static final List<String> ENGINES = List.of("loops", "virtual-threads");
 
     public Options {
         algorithms = List.copyOf(algorithms);
+        if (!ENGINES.contains(engine)) throw new IllegalArgumentException("--engine is '" + engine + "' (expected loops or virtual-threads)");
         if (seconds < 1) throw new IllegalArgumentException("--duration must be at least 1 s");
         if (threads < 1) throw new IllegalArgumentException("--threads must be at least 1");
         if (connections < threads) throw new IllegalArgumentException("--connections must be at least --threads (wrk needs one per thread)");
@@ -28,8 +32,8 @@ public record Options(List<String> algorithms, boolean fault, int seconds, int t
 
     /** The options as a command line, for the run log. */
     public String describe() {
-        return "--algorithms %s --%sfault --duration %ds --threads %d --connections %d --backends %d%s%s".formatted(
-                String.join(",", algorithms), fault ? "" : "no-", seconds, threads, connections, backends,
+        return "--algorithms %s --%sfault --duration %ds --threads %d --connections %d --backends %d --engine %s%s%s".formatted(
+                String.join(",", algorithms), fault ? "" : "no-", seconds, threads, connections, backends, engine,
                 keep ? " --keep" : "", jar == null ? "" : " --jar " + jar);
     }
 

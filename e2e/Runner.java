@@ -82,12 +82,13 @@ public final class Runner {
         LocalDateTime started = LocalDateTime.now();
         long t0 = System.nanoTime();
         List<Scenario> plan = Scenarios.plan(options.algorithms(), options.backends(), options.fault());
-        progress.line("featherlb e2e: %d scenarios (%s), %d backends, %d s load each, %d threads, %d connections".formatted(
+        progress.line("featherlb e2e: %d scenarios (%s), %d backends, %d s load each, %d threads, %d connections, engine %s".formatted(
                 plan.size(), String.join(", ", plan.stream().map(Scenario::name).toList()), options.backends(),
-                options.seconds(), options.threads(), options.connections()));
+                options.seconds(), options.threads(), options.connections(), options.engine()));
 
         // all services stay in the model (COMPOSE_PROFILES), so that down also removes backend4..8
-        Map<String, String> composeEnv = Map.of("FEATHERLB_CONFIG", config.toString(), "COMPOSE_PROFILES", "extra");
+        Map<String, String> composeEnv = Map.of("FEATHERLB_CONFIG", config.toString(), "COMPOSE_PROFILES", "extra",
+                "FEATHERLB_ENGINE", options.engine());
         progress.step("checking Docker", () -> docker = Docker.connect(repo, composeEnv));
         progress.line("        using " + docker.composeName());
         if (options.jar() == null) {

@@ -57,6 +57,8 @@ public final class EventLoop implements Runnable {
      * Loop thread only.
      */
     private final List<Object> closing = new ArrayList<>();
+    /** What waits for keys cancelled by {@link #deregister} to leave the selector. Loop thread only. */
+    private final List<Runnable> deregistered = new ArrayList<>();
     /** Pending deadlines, earliest first; cancelled ones stay until they come first. Loop thread only. */
     private final PriorityQueue<Timer> timers = new PriorityQueue<>((a, b) -> Long.signum(a.at - b.at));
 
@@ -132,11 +134,14 @@ public final class EventLoop implements Runnable {
         try {
             while (open) {
                 int cancelled = closing.size();
-                long wait = cancelled > 0 ? -1 : untilNextTimer(); // closing: deregister them, and must not wait
+                int waiting = deregistered.size();
+                // closing or deregistering: the select deregisters them, and must not wait
+                long wait = cancelled + waiting > 0 ? -1 : untilNextTimer();
                 if (wait == 0) selector.select(this::ready);
                 else if (wait < 0) selector.selectNow(this::ready);
                 else selector.select(this::ready, wait);
                 closeDeregistered(cancelled);
+                runDeregistered(waiting);
                 runTimers();
                 runTasks();
             }
@@ -210,8 +215,10 @@ public final class EventLoop implements Runnable {
         SelectionKey key = channel.keyFor(selector);
         if (key == null || Thread.currentThread() != thread) {
             closeQuietly(channel);
-        } else if (key.isValid()) { // else it is already waiting in closing
+        } else if (key.isValid()) {
             key.cancel();
+            closing.add(channel);
+        } else if (!closing.contains(channel)) { // cancelled by deregister(), not yet deregistered
             closing.add(channel);
         }
     }
@@ -224,6 +231,31 @@ public final class EventLoop implements Runnable {
     public void afterClose(Runnable task) {
         if (closing.isEmpty()) task.run();
         else closing.add(task);
+    }
+
+    /**
+     * Takes {@code channels} out of this loop's selector and runs {@code then} on the loop's thread
+     * once the next select has deregistered them (at once if none is registered): only then can a
+     * channel be put into blocking mode, for an engine that reads and writes on threads of its own.
+     * Loop thread only.
+     */
+    public void deregister(Runnable then, SelectableChannel... channels) {
+        boolean any = false;
+        for (SelectableChannel channel : channels) {
+            SelectionKey key = channel.keyFor(selector);
+            if (key == null) continue;
+            key.cancel();
+            any = true;
+        }
+        if (any) deregistered.add(then);
+        else then.run();
+    }
+
+    private void runDeregistered(int count) {
+        if (count == 0) return;
+        List<Runnable> done = new ArrayList<>(deregistered.subList(0, count));
+        deregistered.subList(0, count).clear();
+        done.forEach(this::run);
     }
 
     private void closeDeregistered(int count) {

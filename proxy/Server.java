@@ -5,6 +5,7 @@ import static java.lang.System.Logger.Level.WARNING;
 
 import config.Config;
 import config.Durations;
+import config.Engine;
 import dial.Dialer;
 import health.HealthChecks;
 import health.Ticker;
@@ -38,7 +39,8 @@ import traffic.Outcome;
 /**
  * The running balancer, and its lifecycle: event loops ({@link EventLoop}, each on a platform
  * thread, one per two cores by default) that accept on every listener, run each connection's
- * stages and forward (package {@code tcp}); a virtual thread per dial of an endpoint given by host
+ * stages and forward (package {@code tcp}), or, with {@code engine: virtual-threads}, hand the
+ * forwarding to a virtual thread per direction; a virtual thread per dial of an endpoint given by host
  * name, a virtual thread per actively checked endpoint, and one platform thread that closes idle
  * connections. What a reload changes is handed to its owners: the listeners and their route tables
  * ({@link Listeners}), the endpoint sets ({@link Pools}), the health checks ({@link HealthChecks}).
@@ -66,6 +68,10 @@ public final class Server implements AutoCloseable {
     private volatile Config config;
     private final ExecutorService threads = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("featherlb-dial-", 0).factory());
+    /** The virtual-thread engine's threads (none with the loops); shutdown() waits for them after closing their sockets. */
+    private final ExecutorService forwarders = Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("featherlb-vt").factory());
+    private final Engine engine; // chosen at start: a reload cannot change it
     private final List<EventLoop> loops = new ArrayList<>(); // started by start(), ended by shutdown()
     private final CompletableFuture<Throwable> failure = new CompletableFuture<>();
     private final Connections connections;
@@ -91,7 +97,9 @@ public final class Server implements AutoCloseable {
         this.connections = new Connections(finished);
         this.pools = new Pools(ticker, RandomGenerator.getDefault(), this::wentDown);
         this.limit = new GlobalLimit(globalLimit(config));
-        Pipeline pipeline = new Pipeline(dialer, new BufferPool(LARGE_BUFFER, 64), connections, threads, Forwarding.LOOPS, stages, limit);
+        this.engine = config.engine();
+        Forwarding.Engine forwarding = engine == Engine.VIRTUAL_THREADS ? Forwarding.virtualThreads(forwarders) : Forwarding.LOOPS;
+        Pipeline pipeline = new Pipeline(dialer, new BufferPool(LARGE_BUFFER, 64), connections, threads, forwarding, stages, limit);
         this.listeners = new Listeners(pipeline, pools);
         // an endpoint with send_proxy wants a header from its checks too: LOCAL, featherlb speaks for itself
         this.checks = new HealthChecks(dialer, (route, endpoint) -> SendProxy.forCheck(route.proxy(), endpoint));
@@ -130,6 +138,8 @@ public final class Server implements AutoCloseable {
     /** Binds every route's listener and starts accepting; if one cannot bind, none is left open. */
     public synchronized void start() throws IOException {
         if (stopping) return; // a SIGTERM during start-up: nothing to start
+        LOG.log(INFO, "engine: {0} ({1})", engine.configName(), engine == Engine.LOOPS
+                ? Math.max(1, LOOPS) + " event loop(s) forward" : "a virtual thread per direction forwards");
         for (int i = 0; i < Math.max(1, LOOPS); i++) {
             EventLoop loop = new EventLoop("featherlb-loop-" + i, LARGE_BUFFER, failure::complete);
             loops.add(loop);
@@ -155,6 +165,10 @@ public final class Server implements AutoCloseable {
      */
     public synchronized String reload(Config next) throws IOException {
         if (stopping) throw new IllegalStateException("shutting down");
+        if (next.engine() != engine) {
+            LOG.log(WARNING, "{0} names engine: {1}, but the engine is chosen at start: still forwarding with {2} (restart to change it)",
+                    next.source(), next.engine().configName(), engine.configName());
+        }
         return apply(next);
     }
 
@@ -185,6 +199,11 @@ public final class Server implements AutoCloseable {
     /** New pools, new checkers (see {@link HealthChecks#restart}). */
     private void restartChecks() {
         checks.restart(pools.all().stream().map(p -> new HealthChecks.Checked(p.route(), p.checkTargets())).toList());
+    }
+
+    /** The engine that forwards, chosen at start. */
+    public Engine engine() {
+        return engine;
     }
 
     /** The config in force (the latest one reloaded). */
@@ -271,6 +290,7 @@ public final class Server implements AutoCloseable {
         synchronized (this) {
             loops.forEach(EventLoop::stop); // each runs the closes queued above first
         }
+        forwarders.close(); // their sockets are closed: each thread's blocked read or write has failed
         return closed;
     }
 

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.UnaryOperator;
 import proxy.Server;
 
 /**
@@ -26,13 +27,20 @@ public final class Reloader {
 
     private final Path file;
     private final Server server;
+    private final UnaryOperator<Config> overrides;
     private final ReentrantLock lock = new ReentrantLock(); // one reload at a time, whoever asks
     private final AtomicLong succeeded = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
 
     public Reloader(Path file, Server server) {
+        this(file, server, UnaryOperator.identity());
+    }
+
+    /** @param overrides what the command line sets over the file ({@code --engine}), on every reload as at the start */
+    public Reloader(Path file, Server server, UnaryOperator<Config> overrides) {
         this.file = file;
         this.server = server;
+        this.overrides = overrides;
     }
 
     /** Reloads now; {@code trigger} says who asked ("SIGHUP", "file changed", "admin API"). */
@@ -41,7 +49,7 @@ public final class Reloader {
         try {
             Config next;
             try {
-                next = ConfigLoader.load(file);
+                next = overrides.apply(ConfigLoader.load(file));
             } catch (ConfigException e) {
                 return rejected(trigger, e.errors());
             } catch (RuntimeException e) {

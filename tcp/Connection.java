@@ -35,7 +35,9 @@ import traffic.Outcome;
  * with our request in it); <b>ENDED</b>: {@link #terminate}, once.
  *
  * <p>Everything here runs on the thread of the {@link EventLoop} that accepted the client
- * ({@link TcpListener}), so a connection holds no thread, and an idle one no buffer. Other threads
+ * ({@link TcpListener}), so a connection holds no thread, and an idle one no buffer (with the
+ * loops' engine; the virtual threads' engine calls {@link #moved} on its own threads and hands
+ * every other event to the loop, see {@link VirtualThreads}). Other threads
  * (the idle reaper, the shutdown, {@code on_down: close}) end a connection with {@link #closeFor},
  * which hands the work to the loop: sockets, keys and buffers are only touched by the loop's thread.
  * Why accept and dial on the loop: a virtual thread per connection and an accept thread cost thread
@@ -295,6 +297,7 @@ final class Connection implements Forwarding.Events {
         return stage == Stage.REDIALING;
     }
 
+    /** Any thread (see {@link Forwarding.Events#moved}): the lease is the answering endpoint's. */
     @Override
     public void moved(int n, boolean upstream) {
         if (!touched) touched = true;

@@ -3,6 +3,7 @@ package tcp;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
+import java.util.concurrent.Executor;
 import loop.BufferPool;
 import loop.EventLoop;
 import traffic.Outcome;
@@ -11,12 +12,19 @@ import traffic.Outcome;
  * The FORWARDING stage of one connection: an engine carries the bytes both ways between the client
  * and the endpoint; everything before (accept, preamble, dial, greeting) and after (the end, the
  * record, the lease's release) is the {@link Connection}'s and shared by every engine. The event
- * loops' engine is {@link Flow}; a second engine goes behind {@link Engine}, seeing the connection
- * only through {@link Events}.
+ * loops' engine is {@link Flow}; the virtual threads' is {@link VirtualThreads}; a further engine
+ * goes behind {@link Engine}, seeing the connection only through {@link Events}.
+ *
+ * <p>Every method here is called on the connection's loop's thread.
  */
 public interface Forwarding {
     /** The event loops' engine: the default, and the measured faster one (see {@link Flow}). */
     Engine LOOPS = Flow::start;
+
+    /** The virtual threads' engine: a thread per direction, started by {@code threads} (see {@link VirtualThreads}). */
+    static Engine virtualThreads(Executor threads) {
+        return VirtualThreads.on(threads);
+    }
 
     /** Starts carrying bytes for one connection. One method, so that an engine is one class. */
     @FunctionalInterface
@@ -49,9 +57,15 @@ public interface Forwarding {
     /** Endpoint bytes forwarded to the client. */
     long bytesDown();
 
-    /** What an engine tells the connection, on the thread that runs the connection. */
+    /**
+     * What an engine tells the connection, on the thread that runs the connection (its loop's), but
+     * {@link #moved}: an engine with threads of its own hands every other call to the loop.
+     */
     interface Events {
-        /** {@code n} bytes moved ({@code upstream}: client to endpoint): counted, and not idle. */
+        /**
+         * {@code n} bytes moved ({@code upstream}: client to endpoint): counted, and not idle. Any
+         * thread, once the endpoint answered; before, the loop's (a redial may change the endpoint).
+         */
         void moved(int n, boolean upstream);
 
         /** The endpoint sent its first byte. */

@@ -45,6 +45,14 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theEngineIsTheLoopsUnlessTheConfigNamesTheVirtualThreads() throws Exception {
+        String routes = "routes:\n  - host: 127.0.0.1\n    port: 8080\n    endpoints:\n      - host: localhost\n        port: 8081\n";
+        assertEquals(Engine.LOOPS, ConfigLoader.parse(Path.of("t.yaml"), routes).engine());
+        assertEquals(Engine.LOOPS, ConfigLoader.parse(Path.of("t.yaml"), "engine: loops\n" + routes).engine());
+        assertEquals(Engine.VIRTUAL_THREADS, ConfigLoader.parse(Path.of("t.yaml"), "engine: virtual-threads\n" + routes).engine());
+    }
+
+    @Test
     void everyOptionalFieldIsRead() throws Exception {
         Config config = ConfigLoader.load(GOLDEN.resolve("full.yaml"));
         assertEquals(List.of(new Route("web", "127.0.0.1", 8080, Strategy.LEASTCONN, List.of(

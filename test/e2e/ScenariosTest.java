@@ -71,6 +71,16 @@ class ScenariosTest {
                 """, yaml);
     }
 
+    /** e2e.java --engine reaches featherlb: compose passes FEATHERLB_ENGINE as its --engine; a wrong one is a usage error. */
+    @Test
+    void theEngineGoesToFeatherlbsCommandLine() throws Exception {
+        String compose = Files.readString(Path.of("compose.yaml"));
+        assertTrue(compose.contains("command: [\"--config\", \"/etc/featherlb/featherlb.yaml\", \"--engine\", \"${FEATHERLB_ENGINE:-loops}\"]"), compose);
+        var options = new Options(List.of("roundrobin"), false, 3, 1, 1, 3, false, null, Path.of("runs"), "virtual-threads");
+        assertTrue(options.describe().contains("--engine virtual-threads"), options.describe());
+        assertThrows(IllegalArgumentException.class, () -> new Options(List.of("roundrobin"), false, 3, 1, 1, 3, false, null, Path.of("runs"), "threads"));
+    }
+
     /** compose.yaml must define every backend and client the scenarios name. */
     @Test
     void composeDefinesEveryServiceTheScenariosUse() throws Exception {

@@ -31,7 +31,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.BeforeAll;
+import config.Engine;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Timeout;
 import pool.Backend;
 import proxy.Server;
@@ -45,7 +49,13 @@ import testing.SilentPeer;
  * to an outage (backups, refusals, on_down) are what the config says.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
+@ParameterizedClass(name = "{0}")
+@EnumSource(Engine.class)
 class HealthChecksTest {
+    /** Every test runs on both engines. */
+    @Parameter
+    Engine engine;
+
     private static final Duration QUICK = Duration.ofMillis(100);
 
     /**
@@ -90,8 +100,16 @@ class HealthChecksTest {
         return new Route("web", "127.0.0.1", 0, Strategy.ROUNDROBIN, endpoints, new Timeouts(Duration.ofSeconds(1), Duration.ofMinutes(1)), 0, 3, health);
     }
 
-    static Server start(Route route, Dialer dialer, Ticker ticker) {
-        Server server = new Server(new Config(Path.of("test.yaml"), List.of(route), Duration.ofSeconds(1)), dialer, r -> { }, ticker);
+    Server start(Route route, Dialer dialer, Ticker ticker) {
+        return start(engine, route, dialer, ticker);
+    }
+
+    Server start(Route route) {
+        return start(engine, route, Dialer.TCP, Ticker.SYSTEM);
+    }
+
+    static Server start(Engine engine, Route route, Dialer dialer, Ticker ticker) {
+        Server server = new Server(new Config(Path.of("test.yaml"), List.of(route), Duration.ofSeconds(1)).withEngine(engine), dialer, r -> { }, ticker);
         try {
             server.start();
         } catch (IOException e) {
@@ -100,8 +118,9 @@ class HealthChecksTest {
         return server;
     }
 
-    static Server start(Route route) {
-        return start(route, Dialer.TCP, Ticker.SYSTEM);
+    /** A started server forwarding with the loops (for the tests of other checks). */
+    static Server startOnLoops(Route route) {
+        return start(Engine.LOOPS, route, Dialer.TCP, Ticker.SYSTEM);
     }
 
     static void await(String what, BooleanSupplier condition) throws InterruptedException {
@@ -395,7 +414,7 @@ class HealthChecksTest {
                 await("a is down", () -> !backend(server, 0).up());
                 Backend aBefore = backend(server, 0);
 
-                server.reload(new Config(Path.of("test.yaml"), List.of(route(List.of(endpoint(a), endpoint(b), endpoint(c)), http)), Duration.ofSeconds(1)));
+                server.reload(new Config(Path.of("test.yaml"), List.of(route(List.of(endpoint(a), endpoint(b), endpoint(c)), http)), Duration.ofSeconds(1)).withEngine(engine));
                 long reloaded = System.nanoTime();
                 assertTrue(aBefore == backend(server, 0) && !backend(server, 0).up(), "a is the same endpoint, still down");
                 await("c, new, is checked and found down", () -> !backend(server, 2).up());
@@ -406,7 +425,7 @@ class HealthChecksTest {
                     assertEquals(1, threads, peer.name + " is checked by one thread after the reload, not by the old one too");
                 }
 
-                server.reload(new Config(Path.of("test.yaml"), List.of(route(List.of(endpoint(a), endpoint(b)), Health.DEFAULTS)), Duration.ofSeconds(1)));
+                server.reload(new Config(Path.of("test.yaml"), List.of(route(List.of(endpoint(a), endpoint(b)), Health.DEFAULTS)), Duration.ofSeconds(1)).withEngine(engine));
                 long unchecked = System.nanoTime();
                 assertTrue(backend(server, 0).up(), "with its check gone, nothing would bring a back: the check's verdict goes too");
                 assertEquals(Map.of("a", 2, "b", 2), spread(server, 4));

@@ -63,7 +63,7 @@ class RedisCheckTest {
             assertTrue(failure.matches("reply '\\+P(ONG)?' does not start with '\\+NOPE'"), failure);
 
             Health health = new Health(PING, Passive.DEFAULTS, Duration.ZERO, false);
-            try (Server server = HealthChecksTest.start(HealthChecksTest.route(List.of(new Endpoint("127.0.0.1", port, 1, false)), health))) {
+            try (Server server = HealthChecksTest.startOnLoops(HealthChecksTest.route(List.of(new Endpoint("127.0.0.1", port, 1, false)), health))) {
                 try (Socket client = new Socket()) {
                     client.connect(server.addresses().getFirst(), 2000);
                     client.setSoTimeout(5000);

@@ -62,6 +62,31 @@ class CommandLineTest {
     }
 
     @Test
+    void engineChoosesWhatForwardsAndTheStartUpLineSaysWhich(@TempDir Path dir) throws Exception {
+        var wrong = Featherlb.run("--engine", "threads");
+        assertEquals(2, wrong.exit());
+        assertTrue(wrong.err().startsWith("Invalid value for option '--engine': 'threads' is not an engine (expected loops or virtual-threads)"), wrong.err());
+        try (ServerSocket backend = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            int port = freePort();
+            Process p = Featherlb.command("--config", config(dir, port, backend.getLocalPort()).toString(), "--engine", "virtual-threads")
+                    .redirectErrorStream(true).start();
+            try {
+                BufferedReader log = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+                waitForLine(log, "engine: virtual-threads");
+                waitForLine(log, "listening on");
+                try (Socket client = new Socket(InetAddress.getLoopbackAddress(), port); Socket served = backend.accept()) {
+                    client.getOutputStream().write('x');
+                    assertEquals('x', served.getInputStream().read());
+                }
+            } finally {
+                p.toHandle().destroy();
+                p.waitFor(10, TimeUnit.SECONDS);
+                p.destroyForcibly();
+            }
+        }
+    }
+
+    @Test
     void aPortInUseIsReportedAndExitsOne(@TempDir Path dir) throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             Path config = config(dir, taken.getLocalPort(), 9);

@@ -33,7 +33,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import config.Engine;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Timeout;
 import pool.Backend;
 import dial.ConnectFailure;
@@ -45,7 +49,13 @@ import proxy.Server;
  * their side of the sockets: the numbers must agree exactly, not roughly.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
+@ParameterizedClass(name = "{0}")
+@EnumSource(Engine.class)
 class MetricsTest {
+    /** Every test runs on both engines. */
+    @Parameter
+    Engine engine;
+
     private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)\\})? (\\S+)$");
     private static final Pattern LABEL = Pattern.compile("(\\w+)=\"((?:[^\"\\\\]|\\\\.)*)\"");
 
@@ -60,7 +70,7 @@ class MetricsTest {
                     List.of(a.endpoint(1), b.endpoint(2), c.endpoint(3), new Endpoint("127.0.0.1", dead, 1, false)),
                     Timeouts.DEFAULTS, 0, Route.DEFAULT_RETRIES);
             Metrics metrics = new Metrics();
-            Server server = new Server(new Config(Path.of("t.yaml"), List.of(route), Duration.ofSeconds(1)), Dialer.TCP, metrics);
+            Server server = new Server(new Config(Path.of("t.yaml"), List.of(route), Duration.ofSeconds(1)).withEngine(engine), Dialer.TCP, metrics);
             metrics.watch(server::pools);
             server.start();
             HttpServer http = serve(metrics);

@@ -17,12 +17,22 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import config.Engine;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Timeout;
 
 /** What happens when endpoints refuse, do not resolve, or are backups. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
+@ParameterizedClass(name = "{0}")
+@EnumSource(Engine.class)
 class FailoverTest {
+    /** Every test runs on both engines. */
+    @Parameter
+    Engine engine;
+
 
     private static String roundTrip(Server server, String message) throws IOException {
         try (Socket client = connect(server)) {
@@ -36,7 +46,7 @@ class FailoverTest {
     void aRefusingEndpointIsRetriedOnAnother() throws Exception {
         int refusing = TestServers.closedPort();
         try (var alive = new TestServers.Backend(ECHO);
-             var server = TestServers.start(TestServers.route(Strategy.ROUNDROBIN,
+             var server = TestServers.start(engine, TestServers.route(Strategy.ROUNDROBIN,
                      List.of(new Endpoint("127.0.0.1", refusing, 1, false), alive.endpoint(1))))) {
             for (int i = 0; i < 20; i++) {
                 assertEquals("req " + i, roundTrip(server, "req " + i), "every request is served, even those first sent to the refusing endpoint");
@@ -48,7 +58,7 @@ class FailoverTest {
     @Test
     void aNameThatDoesNotResolveIsRetriedOnAnother() throws Exception {
         try (var alive = new TestServers.Backend(ECHO);
-             var server = TestServers.start(TestServers.route(Strategy.ROUNDROBIN,
+             var server = TestServers.start(engine, TestServers.route(Strategy.ROUNDROBIN,
                      List.of(new Endpoint("no-such-host.invalid", 80, 1, false), alive.endpoint(1))))) {
             for (int i = 0; i < 4; i++) assertEquals("x", roundTrip(server, "x"));
         }
@@ -59,7 +69,7 @@ class FailoverTest {
     void aConnectThatHangsTimesOutAndTheNextEndpointServes() throws Exception {
         Timeouts quick = new Timeouts(Duration.ofMillis(300), Duration.ofMinutes(1));
         try (var hanging = new TestServers.Hanging(); var backup = new TestServers.Backend(ECHO);
-             var server = TestServers.start(TestServers.route(Strategy.ROUNDROBIN, List.of(
+             var server = TestServers.start(engine, TestServers.route(Strategy.ROUNDROBIN, List.of(
                      new Endpoint("127.0.0.1", hanging.port(), 1, false),
                      new Endpoint("127.0.0.1", backup.port(), 1, true)), quick, 0))) {
             long start = System.nanoTime();
@@ -76,7 +86,7 @@ class FailoverTest {
         var route = TestServers.route(Strategy.RANDOM, List.of(
                 new Endpoint("127.0.0.1", TestServers.closedPort(), 1, false),
                 new Endpoint("127.0.0.1", TestServers.closedPort(), 1, false)));
-        try (var server = TestServers.start(route); Socket client = connect(server)) {
+        try (var server = TestServers.start(engine, route); Socket client = connect(server)) {
             assertEquals(-1, client.getInputStream().read(), "closed without a byte");
             ForwardingTest.waitFor(() -> server.activeConnections() == 0);
             assertEquals(0, server.activeConnections());
@@ -94,7 +104,7 @@ class FailoverTest {
                 return Dialer.TCP.dial(host.equals("web") ? "127.0.0.1" : host, port, timeout);
             };
             var route = TestServers.route(Strategy.ROUNDROBIN, List.of(new Endpoint("web", alive.port(), 1, false)));
-            try (var server = TestServers.start(route, dns)) {
+            try (var server = TestServers.start(engine, route, dns)) {
                 assertEquals("a", roundTrip(server, "a"));
                 assertEquals("b", roundTrip(server, "b"));
             }
@@ -107,7 +117,7 @@ class FailoverTest {
         try (var primary = new TestServers.Backend(ECHO); var backup = new TestServers.Backend(ECHO)) {
             var route = TestServers.route(Strategy.ROUNDROBIN,
                     List.of(primary.endpoint(1), new Endpoint("127.0.0.1", backup.port(), 1, true)));
-            try (var server = TestServers.start(route)) {
+            try (var server = TestServers.start(engine, route)) {
                 for (int i = 0; i < 5; i++) roundTrip(server, "p");
                 assertEquals(5, primary.accepted.get());
                 assertEquals(0, backup.accepted.get());
@@ -131,7 +141,7 @@ class FailoverTest {
             var route = TestServers.route(Strategy.LEASTCONN, List.of(
                     new Endpoint("127.0.0.1", TestServers.closedPort(), 1, false),
                     new Endpoint("127.0.0.1", backup.port(), 1, true)));
-            try (var server = TestServers.start(route)) {
+            try (var server = TestServers.start(engine, route)) {
                 assertEquals("z", roundTrip(server, "z"));
                 assertTrue(backup.accepted.get() == 1);
             }

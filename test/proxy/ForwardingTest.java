@@ -21,17 +21,27 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import config.Engine;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Timeout;
 
 /** Bytes through a real listener to real loopback backends and back. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
+@ParameterizedClass(name = "{0}")
+@EnumSource(Engine.class)
 class ForwardingTest {
+    /** Every test runs on both engines. */
+    @Parameter
+    Engine engine;
+
 
     @Test
     void sixtyFourMebibytesOfRandomBytesComeBackExactly() throws Exception {
         try (var backend = new TestServers.Backend(ECHO);
-             var server = TestServers.start(TestServers.route(Strategy.ROUNDROBIN, List.of(backend.endpoint(1))));
+             var server = TestServers.start(engine, TestServers.route(Strategy.ROUNDROBIN, List.of(backend.endpoint(1))));
              Socket client = connect(server)) {
             int size = 64 << 20;
             byte[] chunk = new byte[1 << 20];
@@ -74,7 +84,7 @@ class ForwardingTest {
         int small = 512, large = Server.LARGE_BUFFER;
         int[] sizes = {1, small - 1, small, small + 1, 2 * small, large - 1, large, large + 1, 3 * large + 7, small};
         try (var backend = new TestServers.Backend(ECHO);
-             var server = TestServers.start(TestServers.route(Strategy.ROUNDROBIN, List.of(backend.endpoint(1))));
+             var server = TestServers.start(engine, TestServers.route(Strategy.ROUNDROBIN, List.of(backend.endpoint(1))));
              Socket client = connect(server)) {
             client.setSoTimeout(5000); // a message held back by the proxy fails here, not at the test's timeout
             Random random = new Random(7);
@@ -96,7 +106,7 @@ class ForwardingTest {
             socket.shutdownOutput();
         };
         try (var backend = new TestServers.Backend(answerAfterEof);
-             var server = TestServers.start(TestServers.route(Strategy.ROUNDROBIN, List.of(backend.endpoint(1))));
+             var server = TestServers.start(engine, TestServers.route(Strategy.ROUNDROBIN, List.of(backend.endpoint(1))));
              Socket client = connect(server)) {
             client.getOutputStream().write(new byte[12345]);
             client.shutdownOutput();
@@ -113,7 +123,7 @@ class ForwardingTest {
             socket.close();
         };
         try (var backend = new TestServers.Backend(resetAfterRead);
-             var server = TestServers.start(TestServers.route(Strategy.ROUNDROBIN, List.of(backend.endpoint(1))));
+             var server = TestServers.start(engine, TestServers.route(Strategy.ROUNDROBIN, List.of(backend.endpoint(1))));
              Socket client = connect(server)) {
             client.getOutputStream().write('x');
             SocketException e = assertThrows(SocketException.class, () -> {
@@ -130,7 +140,7 @@ class ForwardingTest {
     @Test
     void aSlowReaderDoesNotStallOtherConnections() throws Exception {
         try (var backend = new TestServers.Backend(ECHO);
-             var server = TestServers.start(TestServers.route(Strategy.ROUNDROBIN, List.of(backend.endpoint(1))));
+             var server = TestServers.start(engine, TestServers.route(Strategy.ROUNDROBIN, List.of(backend.endpoint(1))));
              Socket stuck = connect(server)) {
             // fill every buffer on the stuck path: the client writes and never reads its echo
             stuck.setSendBufferSize(64 * 1024);
@@ -159,7 +169,7 @@ class ForwardingTest {
     void aThousandConcurrentConnectionsAreEachServed() throws Exception {
         int clients = 1000;
         try (var a = new TestServers.Backend(ECHO); var b = new TestServers.Backend(ECHO);
-             var server = TestServers.start(TestServers.route(Strategy.LEASTCONN, List.of(a.endpoint(1), b.endpoint(1))))) {
+             var server = TestServers.start(engine, TestServers.route(Strategy.LEASTCONN, List.of(a.endpoint(1), b.endpoint(1))))) {
             List<Socket> sockets = new ArrayList<>();
             try {
                 // all open at once before any finishes

@@ -11,8 +11,15 @@ import algorithms.Strategy;
 import config.Config;
 import config.Endpoint;
 import config.Timeouts;
+import com.sun.management.HotSpotDiagnosticMXBean;
 import dial.Dialer;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.io.TempDir;
 import java.net.ConnectException;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -24,19 +31,29 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import config.Engine;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Timeout;
 import traffic.ConnectionRecord;
 import traffic.Outcome;
 
 /** Limits, timeouts and the two-phase shutdown. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
+@ParameterizedClass(name = "{0}")
+@EnumSource(Engine.class)
 class LifecycleTest {
+    /** Every test runs on both engines. */
+    @Parameter
+    Engine engine;
+
 
     @Test
     void maxConnectionsHoldsFurtherClientsUntilOneEnds() throws Exception {
         try (var backend = new TestServers.Backend(ECHO);
-             var server = TestServers.start(TestServers.route(Strategy.ROUNDROBIN, List.of(backend.endpoint(1)), Timeouts.DEFAULTS, 2));
+             var server = TestServers.start(engine, TestServers.route(Strategy.ROUNDROBIN, List.of(backend.endpoint(1)), Timeouts.DEFAULTS, 2));
              Socket first = connect(server); Socket second = connect(server); Socket third = connect(server)) {
             ForwardingTest.waitFor(() -> backend.accepted.get() == 2);
             Thread.sleep(200);
@@ -56,7 +73,7 @@ class LifecycleTest {
     void anIdleConnectionIsClosedAfterTheIdleTimeout() throws Exception {
         Timeouts quick = new Timeouts(Duration.ofSeconds(1), Duration.ofMillis(400));
         try (var backend = new TestServers.Backend(ECHO);
-             var server = TestServers.start(TestServers.route(Strategy.ROUNDROBIN, List.of(backend.endpoint(1)), quick, 0));
+             var server = TestServers.start(engine, TestServers.route(Strategy.ROUNDROBIN, List.of(backend.endpoint(1)), quick, 0));
              Socket client = connect(server)) {
             // activity keeps it open past the timeout...
             for (int i = 0; i < 5; i++) {
@@ -75,7 +92,7 @@ class LifecycleTest {
     @Test
     void shutdownStopsAcceptingAndLetsOpenConnectionsFinish() throws Exception {
         try (var backend = new TestServers.Backend(ECHO)) {
-            Server server = TestServers.start(TestServers.route(Strategy.ROUNDROBIN, List.of(backend.endpoint(1))));
+            Server server = TestServers.start(engine, TestServers.route(Strategy.ROUNDROBIN, List.of(backend.endpoint(1))));
             var address = server.addresses().getFirst();
             Socket open = connect(server);
             open.getOutputStream().write("before".getBytes(StandardCharsets.US_ASCII));
@@ -101,10 +118,43 @@ class LifecycleTest {
         }
     }
 
+    /** The virtual threads' engine names its two threads and ends them with the connection; the loops start none. */
+    @Test
+    void forwardingThreadsAreNamedAndEndWithTheServer(@TempDir Path dir) throws Exception {
+        try (var backend = new TestServers.Backend(ECHO)) {
+            Server server = TestServers.start(engine, TestServers.route(Strategy.ROUNDROBIN, List.of(backend.endpoint(1))));
+            List<String> names;
+            try (Socket open = connect(server)) {
+                open.getOutputStream().write('x');
+                assertEquals('x', open.getInputStream().read());
+                names = forwardingThreads(dir.resolve("open.json"));
+                if (engine == Engine.LOOPS) {
+                    assertEquals(List.of(), names);
+                } else {
+                    assertEquals(2, names.size(), names.toString());
+                    assertTrue(names.stream().anyMatch(n -> n.endsWith("-up")) && names.stream().anyMatch(n -> n.endsWith("-down")), names.toString());
+                }
+                server.shutdown(Duration.ZERO); // closes the idle connection: both threads are blocked in a read
+            }
+            List<String> left = forwardingThreads(dir.resolve("closed.json"));
+            assertTrue(names.stream().noneMatch(left::contains), "still running after the shutdown: " + left);
+        }
+    }
+
+    /** The names of the featherlb-vt threads running now, from a thread dump (which lists virtual threads). */
+    private static List<String> forwardingThreads(Path file) throws IOException {
+        ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class)
+                .dumpThreads(file.toString(), HotSpotDiagnosticMXBean.ThreadDumpFormat.JSON);
+        Matcher m = Pattern.compile("\"name\":\\s*\"(featherlb-vt-[^\"]*)\"").matcher(Files.readString(file));
+        List<String> names = new ArrayList<>();
+        while (m.find()) names.add(m.group(1));
+        return names;
+    }
+
     @Test
     void connectionsStillOpenWhenTheGracePeriodEndsAreClosed() throws Exception {
         try (var backend = new TestServers.Backend(ECHO)) {
-            Server server = TestServers.start(TestServers.route(Strategy.ROUNDROBIN, List.of(backend.endpoint(1))));
+            Server server = TestServers.start(engine, TestServers.route(Strategy.ROUNDROBIN, List.of(backend.endpoint(1))));
             try (Socket open = connect(server)) {
                 open.getOutputStream().write('x');
                 assertEquals('x', open.getInputStream().read());
@@ -123,7 +173,7 @@ class LifecycleTest {
         Timeouts patient = new Timeouts(Duration.ofSeconds(20), Duration.ofMinutes(1));
         try (var hanging = new TestServers.Hanging()) {
             var route = TestServers.route(Strategy.ROUNDROBIN, List.of(new Endpoint("127.0.0.1", hanging.port(), 1, false)), patient, 0);
-            Server server = new Server(new Config(Path.of("t.yaml"), List.of(route), Duration.ofSeconds(1)), Dialer.TCP, records::add);
+            Server server = new Server(new Config(Path.of("t.yaml"), List.of(route), Duration.ofSeconds(1)).withEngine(engine), Dialer.TCP, records::add);
             server.start();
             try (Socket client = connect(server)) {
                 ForwardingTest.waitFor(() -> server.pools().getFirst().backend(0).active() == 1);
@@ -153,7 +203,7 @@ class LifecycleTest {
         };
         try (var backend = new TestServers.Backend(ECHO)) {
             var route = TestServers.route(Strategy.ROUNDROBIN, List.of(new Endpoint("web", backend.port(), 1, false)));
-            Server server = new Server(new Config(Path.of("t.yaml"), List.of(route), Duration.ofSeconds(1)), slowDns, records::add);
+            Server server = new Server(new Config(Path.of("t.yaml"), List.of(route), Duration.ofSeconds(1)).withEngine(engine), slowDns, records::add);
             server.start();
             try (Socket client = connect(server)) {
                 assertTrue(dialling.await(5, TimeUnit.SECONDS));
@@ -175,7 +225,7 @@ class LifecycleTest {
     @Test
     void aLoopWhoseSelectorBreaksIsReportedAsAFailure() throws Exception {
         try (var backend = new TestServers.Backend(ECHO);
-             var server = TestServers.start(TestServers.route(Strategy.ROUNDROBIN, List.of(backend.endpoint(1))))) {
+             var server = TestServers.start(engine, TestServers.route(Strategy.ROUNDROBIN, List.of(backend.endpoint(1))))) {
             try (Socket client = connect(server)) { // it serves before
                 client.getOutputStream().write('x');
                 client.shutdownOutput();

@@ -29,7 +29,11 @@ import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import config.Engine;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Timeout;
 import routing.Learned;
 import routing.RouteTable;
@@ -45,7 +49,13 @@ import traffic.Outcome;
  * written after the connect and again after a redial, and endpoint sets replaced while running.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
+@ParameterizedClass(name = "{0}")
+@EnumSource(Engine.class)
 class PipelineTest {
+    /** Every test runs on both engines. */
+    @Parameter
+    Engine engine;
+
     /** A preamble of the test's own: a line "HELLO <ip> <port>\n" that names the real client; "NO\n" fails. */
     private static final class HelloLine implements Preamble {
         final AtomicInteger calls;
@@ -95,8 +105,8 @@ class PipelineTest {
         };
     }
 
-    private static Server start(Route route, Stages stages, ConcurrentLinkedQueue<ConnectionRecord> records) throws IOException {
-        Server server = new Server(new Config(Path.of("test.yaml"), List.of(route), Duration.ofSeconds(1)), Dialer.TCP,
+    private Server start(Route route, Stages stages, ConcurrentLinkedQueue<ConnectionRecord> records) throws IOException {
+        Server server = new Server(new Config(Path.of("test.yaml"), List.of(route), Duration.ofSeconds(1)).withEngine(engine), Dialer.TCP,
                 records::add, Ticker.SYSTEM, stages);
         server.start();
         return server;
@@ -247,10 +257,10 @@ class PipelineTest {
             Server server = start(route(List.of(a.endpoint(1), b.endpoint(1)), false), Stages.NONE, new ConcurrentLinkedQueue<>());
             try (server) {
                 server.pools().getFirst().backend(0).weight(7);
-                server.reload(new Config(Path.of("test.yaml"), List.of(route(List.of(a.endpoint(1), b.endpoint(2)), false)), Duration.ofSeconds(1)));
+                server.reload(new Config(Path.of("test.yaml"), List.of(route(List.of(a.endpoint(1), b.endpoint(2)), false)), Duration.ofSeconds(1)).withEngine(engine));
                 assertEquals(7, server.pools().getFirst().backend(0).weight(), "the config kept a's weight: the override stays");
                 assertEquals(2, server.pools().getFirst().backend(1).weight());
-                server.reload(new Config(Path.of("test.yaml"), List.of(route(List.of(a.endpoint(3), b.endpoint(2)), false)), Duration.ofSeconds(1)));
+                server.reload(new Config(Path.of("test.yaml"), List.of(route(List.of(a.endpoint(3), b.endpoint(2)), false)), Duration.ofSeconds(1)).withEngine(engine));
                 assertEquals(3, server.pools().getFirst().backend(0).weight(), "the config changed a's weight: it wins");
             }
         }
@@ -290,7 +300,7 @@ class PipelineTest {
                 }
             };
             var records = new ConcurrentLinkedQueue<ConnectionRecord>();
-            Server server = new Server(new Config(Path.of("test.yaml"), List.of(route(List.of(backend.endpoint(1)), false)), Duration.ofSeconds(1)),
+            Server server = new Server(new Config(Path.of("test.yaml"), List.of(route(List.of(backend.endpoint(1)), false)), Duration.ofSeconds(1)).withEngine(engine),
                     exhausted, records::add, Ticker.SYSTEM, Stages.NONE);
             server.start();
             try (server) {

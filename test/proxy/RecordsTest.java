@@ -14,7 +14,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import config.Engine;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Timeout;
 import pool.Backend;
 import traffic.ConnectionRecord;
@@ -22,7 +26,13 @@ import traffic.Outcome;
 
 /** What the server tells the access log and the metrics: per-connection records and per-endpoint counters. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
+@ParameterizedClass(name = "{0}")
+@EnumSource(Engine.class)
 class RecordsTest {
+    /** Every test runs on both engines. */
+    @Parameter
+    Engine engine;
+
 
     @Test
     void eachFinishedConnectionIsRecordedWithItsBytesAndOutcome() throws Exception {
@@ -33,7 +43,7 @@ class RecordsTest {
             socket.getOutputStream().write(new byte[777]);
         })) {
             var route = TestServers.route(Strategy.ROUNDROBIN, List.of(backend.endpoint(1)));
-            var server = new Server(new Config(Path.of("t.yaml"), List.of(route), Duration.ofSeconds(1)), Dialer.TCP, records::add);
+            var server = new Server(new Config(Path.of("t.yaml"), List.of(route), Duration.ofSeconds(1)).withEngine(engine), Dialer.TCP, records::add);
             server.start();
             String clientText;
             try (Socket client = TestServers.connect(server)) {
@@ -57,7 +67,7 @@ class RecordsTest {
         }
 
         var refusedRoute = TestServers.route(Strategy.ROUNDROBIN, List.of(new Endpoint("127.0.0.1", refusing, 1, false)));
-        var server = new Server(new Config(Path.of("t.yaml"), List.of(refusedRoute), Duration.ofSeconds(1)), Dialer.TCP, records::add);
+        var server = new Server(new Config(Path.of("t.yaml"), List.of(refusedRoute), Duration.ofSeconds(1)).withEngine(engine), Dialer.TCP, records::add);
         server.start();
         try (Socket client = TestServers.connect(server)) {
             assertEquals(-1, client.getInputStream().read());

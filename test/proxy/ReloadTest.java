@@ -19,16 +19,26 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import config.Engine;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Timeout;
 import pool.Backend;
 
 /** Server.reload under continuous load: nothing fails, new connections follow the new config at once. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
+@ParameterizedClass(name = "{0}")
+@EnumSource(Engine.class)
 class ReloadTest {
+    /** Every test runs on both engines. */
+    @Parameter
+    Engine engine;
 
-    private static Config config(Route... routes) {
-        return new Config(Path.of("reload.yaml"), List.of(routes), Duration.ofSeconds(1));
+
+    private Config config(Route... routes) {
+        return new Config(Path.of("reload.yaml"), List.of(routes), Duration.ofSeconds(1)).withEngine(engine);
     }
 
     private static Route route(String name, int port, Strategy strategy, Endpoint... endpoints) {
@@ -106,6 +116,22 @@ class ReloadTest {
                 // a connection opened before the reload still works
                 longLived.getOutputStream().write("GET\n".getBytes(StandardCharsets.US_ASCII));
                 assertEquals("a", new String(longLived.getInputStream().readAllBytes(), StandardCharsets.US_ASCII));
+            }
+            server.close();
+        }
+    }
+
+    @Test
+    void aReloadCannotChangeTheEngine() throws Exception {
+        try (var echo = new TestServers.Backend(TestServers.ECHO)) {
+            Server server = new Server(config(route("web", 0, Strategy.ROUNDROBIN, echo.endpoint(1))));
+            server.start();
+            Engine other = engine == Engine.LOOPS ? Engine.VIRTUAL_THREADS : Engine.LOOPS;
+            server.reload(config(route("web", 0, Strategy.ROUNDROBIN, echo.endpoint(1))).withEngine(other));
+            assertEquals(engine, server.engine(), "the engine chosen at start keeps running");
+            try (Socket client = TestServers.connect(server)) {
+                client.getOutputStream().write('1');
+                assertEquals('1', client.getInputStream().read());
             }
             server.close();
         }

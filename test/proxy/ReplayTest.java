@@ -23,7 +23,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import config.Engine;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Timeout;
 import pool.Backend;
 
@@ -34,7 +38,13 @@ import pool.Backend;
  * once the primary failed within the connection.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
+@ParameterizedClass(name = "{0}")
+@EnumSource(Engine.class)
 class ReplayTest {
+    /** Every test runs on both engines. */
+    @Parameter
+    Engine engine;
+
 
     /** Reads {@code size} bytes, then closes without answering. */
     private static TestServers.Behaviour readsThenCloses(int size) {
@@ -63,7 +73,7 @@ class ReplayTest {
     void connectionsResetFromAStoppedListenersQueueAreReplayedOnTheNextEndpoint() throws Exception {
         try (var backup = new TestServers.Backend(ECHO)) {
             ServerSocket neverAccepts = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-            try (var server = TestServers.start(route(neverAccepts.getLocalPort(), backup.port(), true))) {
+            try (var server = TestServers.start(engine, route(neverAccepts.getLocalPort(), backup.port(), true))) {
                 List<Socket> clients = new ArrayList<>();
                 for (int i = 0; i < 5; i++) {
                     Socket client = connect(server);
@@ -91,7 +101,7 @@ class ReplayTest {
     void withoutTheOptionTheClientSeesTheReset() throws Exception {
         try (var backup = new TestServers.Backend(ECHO)) {
             ServerSocket neverAccepts = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-            try (var server = TestServers.start(route(neverAccepts.getLocalPort(), backup.port(), false));
+            try (var server = TestServers.start(engine, route(neverAccepts.getLocalPort(), backup.port(), false));
                  Socket client = connect(server)) {
                 client.getOutputStream().write("lost".getBytes(StandardCharsets.US_ASCII));
                 Thread.sleep(300);
@@ -117,7 +127,7 @@ class ReplayTest {
         };
         try (var closes = new TestServers.Backend(readsThenCloses(4));
              var backup = new TestServers.Backend(answers);
-             var server = TestServers.start(route(closes.port(), backup.port(), true));
+             var server = TestServers.start(engine, route(closes.port(), backup.port(), true));
              Socket client = connect(server)) {
             client.getOutputStream().write("ping".getBytes(StandardCharsets.US_ASCII)); // no EOF: a request waiting for its answer
             assertEquals("re: ping", new String(client.getInputStream().readAllBytes(), StandardCharsets.US_ASCII));
@@ -134,7 +144,7 @@ class ReplayTest {
     void aCloseAfterTheClientsEofIsTheEndNotAFailure() throws Exception {
         try (var sink = new TestServers.Backend(socket -> socket.getInputStream().readAllBytes());
              var backup = new TestServers.Backend(ECHO);
-             var server = TestServers.start(route(sink.port(), backup.port(), true));
+             var server = TestServers.start(engine, route(sink.port(), backup.port(), true));
              Socket client = connect(server)) {
             assertEquals(0, ask(client, "log line").length);
             assertEquals(0, backup.accepted.get(), "the sink's close was not taken for a failure");
@@ -151,7 +161,7 @@ class ReplayTest {
         };
         try (var answers = new TestServers.Backend(answersThenCloses);
              var backup = new TestServers.Backend(ECHO);
-             var server = TestServers.start(route(answers.port(), backup.port(), true));
+             var server = TestServers.start(engine, route(answers.port(), backup.port(), true));
              Socket client = connect(server)) {
             assertEquals("half", new String(ask(client, "ping"), StandardCharsets.US_ASCII));
             assertEquals(0, backup.accepted.get());
@@ -164,7 +174,7 @@ class ReplayTest {
         int size = Route.REPLAY_LIMIT + 1;
         try (var closes = new TestServers.Backend(readsThenCloses(size));
              var backup = new TestServers.Backend(ECHO);
-             var server = TestServers.start(route(closes.port(), backup.port(), true));
+             var server = TestServers.start(engine, route(closes.port(), backup.port(), true));
              Socket client = connect(server)) {
             byte[] request = new byte[size];
             Arrays.fill(request, (byte) 'x');
@@ -188,7 +198,7 @@ class ReplayTest {
         TestServers.Behaviour echoesItsSize = socket -> socket.getOutputStream().write(socket.getInputStream().readNBytes(size));
         try (var closes = new TestServers.Backend(readsThenCloses(size));
              var backup = new TestServers.Backend(echoesItsSize);
-             var server = TestServers.start(route(closes.port(), backup.port(), true));
+             var server = TestServers.start(engine, route(closes.port(), backup.port(), true));
              Socket client = connect(server)) {
             byte[] request = new byte[size];
             for (int i = 0; i < size; i++) request[i] = (byte) (i * 31);

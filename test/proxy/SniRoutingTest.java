@@ -30,7 +30,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import config.Engine;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Timeout;
 import tcp.SniStages;
 import tls.ClientHello;
@@ -45,7 +49,13 @@ import traffic.Outcome;
  * no default route, and {@code max_connections} of a route that shares its address.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
+@ParameterizedClass(name = "{0}")
+@EnumSource(Engine.class)
 class SniRoutingTest {
+    /** Every test runs on both engines. */
+    @Parameter
+    Engine engine;
+
     private static Route route(String name, int port, int max, Duration timeout, Endpoint endpoint, String... sni) {
         return new Route(name, "127.0.0.1", port, Strategy.ROUNDROBIN, List.of(endpoint), Timeouts.DEFAULTS, max, Route.DEFAULT_RETRIES,
                 Health.DEFAULTS, false, Protocol.TCP, new Sni(List.of(sni), timeout));
@@ -83,9 +93,9 @@ class SniRoutingTest {
         }
     }
 
-    private static Running start(List<Route> routes) throws IOException {
+    private Running start(List<Route> routes) throws IOException {
         var records = new ConcurrentLinkedQueue<ConnectionRecord>();
-        Server server = new Server(new Config(Path.of("sni.yaml"), routes, Duration.ofSeconds(1)), Dialer.TCP, records::add, Ticker.SYSTEM,
+        Server server = new Server(new Config(Path.of("sni.yaml"), routes, Duration.ofSeconds(1)).withEngine(engine), Dialer.TCP, records::add, Ticker.SYSTEM,
                 new SniStages());
         server.start();
         return new Running(server, records, routes.getFirst().port());

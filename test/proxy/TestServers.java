@@ -2,6 +2,7 @@ package proxy;
 
 import algorithms.Strategy;
 import config.Config;
+import config.Engine;
 import config.Endpoint;
 import config.Route;
 import config.Timeouts;
@@ -125,13 +126,13 @@ final class TestServers {
         return new Route("test", "127.0.0.1", 0, strategy, endpoints, timeouts, maxConnections, Route.DEFAULT_RETRIES);
     }
 
-    /** A started server for one route. */
-    static Server start(Route route) {
-        return start(route, Dialer.TCP);
+    /** A started server for one route, forwarding with {@code engine}. */
+    static Server start(Engine engine, Route route) {
+        return start(engine, route, Dialer.TCP);
     }
 
-    static Server start(Route route, Dialer dialer) {
-        Server server = new Server(new Config(Path.of("test.yaml"), List.of(route), Duration.ofSeconds(1)), dialer);
+    static Server start(Engine engine, Route route, Dialer dialer) {
+        Server server = new Server(new Config(Path.of("test.yaml"), List.of(route), Duration.ofSeconds(1)).withEngine(engine), dialer);
         try {
             server.start();
         } catch (IOException e) {

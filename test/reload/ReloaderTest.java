@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import config.Config;
 import config.ConfigLoader;
+import config.Engine;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -16,6 +18,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -61,6 +64,22 @@ class ReloaderTest {
             assertTrue(same.applied());
             assertEquals("unchanged", same.changes());
             server.close();
+        }
+    }
+
+    /** --engine is set over every reload's config as over the first: the file's own engine changes nothing. */
+    @Test
+    void theCommandLinesEngineHoldsForEveryReload(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("featherlb.yaml"), yaml(freePort(), 1));
+        UnaryOperator<Config> cli = c -> c.withEngine(Engine.VIRTUAL_THREADS);
+        try (Server server = new Server(cli.apply(ConfigLoader.load(file)))) {
+            server.start();
+            Reloader reloader = new Reloader(file, server, cli);
+            ReloadResult same = reloader.reload("test");
+            assertTrue(same.applied());
+            assertEquals("unchanged", same.changes());
+            assertEquals(Engine.VIRTUAL_THREADS, server.config().engine());
+            assertEquals(Engine.VIRTUAL_THREADS, server.engine());
         }
     }
 
