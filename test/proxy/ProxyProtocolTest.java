@@ -58,7 +58,11 @@ class ProxyProtocolTest {
     }
 
     static Server start(Route route, ConcurrentLinkedQueue<ConnectionRecord> records) throws IOException {
-        Server server = new Server(new Config(Path.of("test.yaml"), List.of(route), Duration.ofSeconds(1)), Dialer.TCP, records::add);
+        return start(route, records, config.Engine.LOOPS);
+    }
+
+    static Server start(Route route, ConcurrentLinkedQueue<ConnectionRecord> records, config.Engine engine) throws IOException {
+        Server server = new Server(new Config(Path.of("test.yaml"), List.of(route), Duration.ofSeconds(1)).withEngine(engine), Dialer.TCP, records::add);
         server.start();
         return server;
     }
@@ -86,11 +90,12 @@ class ProxyProtocolTest {
         return server.rejections().values().iterator().next(); // the one listening address
     }
 
-    @Test
-    void aTrustedSendersHeaderNamesTheClientAndWhatFollowsItInOneSegmentReachesTheEndpointExactly() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(config.Engine.class)
+    void aTrustedSendersHeaderNamesTheClientAndWhatFollowsItInOneSegmentReachesTheEndpointExactly(config.Engine engine) throws Exception {
         var records = new ConcurrentLinkedQueue<ConnectionRecord>();
         try (var backend = new TestServers.Backend(ECHO);
-             Server server = start(route(List.of(backend.endpoint(1)), new ProxyProtocol(ProxyProtocol.Send.OFF, trusting("127.0.0.1", Duration.ofSeconds(3)))), records)) {
+             Server server = start(route(List.of(backend.endpoint(1)), new ProxyProtocol(ProxyProtocol.Send.OFF, trusting("127.0.0.1", Duration.ofSeconds(3)))), records, engine)) {
             for (byte[] header : List.of(V1, HeaderEncoder.v2(REAL, new InetSocketAddress(InetAddress.ofLiteral("198.51.100.1"), 443), null, "x"))) {
                 try (Socket client = TestServers.connect(server)) {
                     client.getOutputStream().write(join(header, "ping".getBytes(StandardCharsets.US_ASCII)));
@@ -207,8 +212,9 @@ class ProxyProtocolTest {
         };
     }
 
-    @Test
-    void anEndpointSeesTheHeaderInItsFirstReadV1OrV2AsItsOwnSendProxySays() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(config.Engine.class)
+    void anEndpointSeesTheHeaderInItsFirstReadV1OrV2AsItsOwnSendProxySays(config.Engine engine) throws Exception {
         var records = new ConcurrentLinkedQueue<ConnectionRecord>();
         var firsts = new ConcurrentLinkedQueue<byte[]>();
         try (var backend = new TestServers.Backend(recordingFirstRead(firsts))) {
@@ -216,7 +222,7 @@ class ProxyProtocolTest {
                 firsts.clear();
                 records.clear();
                 Endpoint endpoint = new Endpoint("127.0.0.1", backend.port(), 1, false, null, send);
-                try (Server server = start(route(List.of(endpoint), new ProxyProtocol(ProxyProtocol.Send.OFF, null)), records);
+                try (Server server = start(route(List.of(endpoint), new ProxyProtocol(ProxyProtocol.Send.OFF, null)), records, engine);
                      Socket client = TestServers.connect(server)) {
                     client.getOutputStream().write("hello".getBytes(StandardCharsets.US_ASCII));
                     ForwardingTest.waitFor(() -> !firsts.isEmpty());
