@@ -30,7 +30,7 @@
 //SOURCES process/Signals.java
 //SOURCES reload/ConfigWatcher.java reload/ReloadResult.java reload/Reloader.java
 //SOURCES tcp/Connection.java tcp/ConnectionLimit.java tcp/Connections.java tcp/Dial.java tcp/GlobalLimit.java tcp/Flow.java tcp/Forwarding.java
-//SOURCES tcp/Greeting.java tcp/Pipeline.java tcp/Preamble.java tcp/PreambleChain.java tcp/PreambleRead.java tcp/Refusals.java tcp/Replay.java tcp/SniStages.java tcp/Stage.java tcp/Stages.java tcp/TcpListener.java
+//SOURCES tcp/Greeting.java tcp/Pipeline.java tcp/Preamble.java tcp/PreambleChain.java tcp/PreambleRead.java tcp/Refusals.java tcp/Replay.java tcp/Stage.java tcp/Stages.java tcp/TcpListener.java
 //SOURCES config/Engine.java tcp/VirtualThreads.java
 //SOURCES proxy/ConfigStages.java proxy/Listeners.java proxy/Server.java
 //SOURCES proxyproto/AcceptProxy.java proxyproto/HeaderEncoder.java proxyproto/ProxyHeader.java proxyproto/SendProxy.java

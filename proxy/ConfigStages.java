@@ -1,6 +1,7 @@
 package proxy;
 
 import config.Route;
+import config.Sni;
 import java.util.ArrayList;
 import java.util.List;
 import proxyproto.AcceptProxy;
@@ -9,8 +10,8 @@ import routing.RouteTable;
 import tcp.Greeting;
 import tcp.Preamble;
 import tcp.PreambleChain;
-import tcp.SniStages;
 import tcp.Stages;
+import tls.SniPreamble;
 
 /**
  * The stages the config asks for, the server's default: the preamble of a listening address is a
@@ -19,10 +20,13 @@ import tcp.Stages;
  * hello in one segment works); the greeting of a route is the PROXY header of {@code send_proxy}
  * where it or an endpoint of its asks for one. Built per connection on its loop's thread, from the
  * route table the connection was accepted with, so a reload's settings apply to new connections.
+ *
+ * <p>Lives here, above {@code tcp}, {@code proxyproto} and {@code tls}, so that those import
+ * {@code tcp} and never each other or back: the steps are theirs, which steps an address runs is
+ * the config's.
  */
 public final class ConfigStages implements Stages {
     public static final ConfigStages INSTANCE = new ConfigStages();
-    private static final SniStages SNI = new SniStages();
 
     private ConfigStages() {
     }
@@ -37,8 +41,8 @@ public final class ConfigStages implements Stages {
         List<Preamble> steps = new ArrayList<>(2);
         Route first = table.first();
         if (first.proxy().accept() != null) steps.add(new AcceptProxy(first.proxy().accept()));
-        Preamble hello = SNI.preamble(table); // after the header: it sees the bytes the header left
-        if (hello != null) steps.add(hello);
+        Sni sni = table.sni(); // a ClientHello peek where the address's routes are chosen by server name
+        if (sni != null) steps.add(new SniPreamble(sni.timeout())); // after the header: it sees the bytes the header left
         if (steps.isEmpty()) return null;
         return steps.size() == 1 ? steps.getFirst() : new PreambleChain(steps);
     }

@@ -36,7 +36,6 @@ import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Timeout;
-import tcp.SniStages;
 import tls.ClientHello;
 import tls.Hellos;
 import traffic.ConnectionRecord;
@@ -96,7 +95,7 @@ class SniRoutingTest {
     private Running start(List<Route> routes) throws IOException {
         var records = new ConcurrentLinkedQueue<ConnectionRecord>();
         Server server = new Server(new Config(Path.of("sni.yaml"), routes, Duration.ofSeconds(1)).withEngine(engine), Dialer.TCP, records::add, Ticker.SYSTEM,
-                new SniStages());
+                ConfigStages.INSTANCE);
         server.start();
         return new Running(server, records, routes.getFirst().port());
     }
