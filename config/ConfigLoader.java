@@ -183,7 +183,7 @@ public final class ConfigLoader {
     }
 
     /** A route as read, with the nodes the checks across the routes of an address point at. */
-    private record Read(Route route, MappingNode node, boolean named, Map<String, Node> sniNodes, Node sniTimeout) {
+    private record Read(Route route, MappingNode node, boolean named, Map<String, Node> sniNodes, Node sniTimeout, Node acceptProxy) {
         int line() {
             return node.getStartMark().getLine() + 1;
         }
@@ -228,8 +228,9 @@ public final class ConfigLoader {
 
     /**
      * The checks of a route table (routes of one address, some with {@code sni}): each its own
-     * name, at most one default, each server name on one route, one {@code sni_timeout}. Returns
-     * the address's {@code sni_timeout}.
+     * name, at most one default, each server name on one route, one {@code sni_timeout}, one
+     * {@code accept_proxy} (the first route's: the server reads it from there). Returns the
+     * address's {@code sni_timeout}.
      */
     private static Sni table(Problems problems, List<Read> address) {
         String listen = address.getFirst().route.listenKey();
@@ -237,6 +238,7 @@ public final class ConfigLoader {
         Read fallback = null;
         Map<String, Read> owners = new HashMap<>();
         Read timed = null;
+        Read first = address.getFirst();
         for (Read r : address) {
             if (shared && !r.named) {
                 problems.at(r.node, "route '" + r.route.name() + "' shares " + listen + " with other routes and has no 'name'"
@@ -265,11 +267,26 @@ public final class ConfigLoader {
                     timed = r;
                 }
             }
-            // accept_proxy: routes of one address must agree on it too (it is read before the route is known); the same check as sni_timeout
+            if (r != first && !sameAccept(first.route.proxy().accept(), r.route.proxy().accept())) {
+                String where = "route '" + first.route.name() + "' at line " + first.line();
+                String expected = " (expected one accept_proxy for " + listen + ", the same from and timeout on each route: the PROXY header is read before the route is known)";
+                if (r.acceptProxy != null) {
+                    problems.at(r.acceptProxy, "accept_proxy of route '" + r.route.name() + "' differs from "
+                            + (first.route.proxy().accept() == null ? where + ", which has none" : where) + expected);
+                } else {
+                    problems.at(r.node, "route '" + r.route.name() + "' has no accept_proxy and " + where + " has one" + expected);
+                }
+            }
         }
         return timed == null ? Sni.NONE : timed.route.sni();
     }
 
+
+    /** The same PROXY header reading: both absent, or the same sources (in any order) and timeout. */
+    private static boolean sameAccept(ProxyProtocol.Accept a, ProxyProtocol.Accept b) {
+        if (a == null || b == null) return a == b;
+        return java.util.Set.copyOf(a.from()).equals(java.util.Set.copyOf(b.from())) && a.timeout().equals(b.timeout());
+    }
 
     private static boolean isWildcard(String host) {
         return host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]") || host.equals("*");
@@ -304,12 +321,13 @@ public final class ConfigLoader {
         }
         Duration sniTimeout = s.duration("sni_timeout", Sni.DEFAULT_TIMEOUT);
         Node sniTimeoutNode = s.value("sni_timeout");
+        Node acceptProxyNode = s.key("accept_proxy");
         ProxyProtocol proxy = new ProxyProtocol(sendProxy(problems, s, ProxyProtocol.Send.OFF), acceptProxy(problems, s, label));
         s.finish();
         if (name == null || strategy == null || endpoints == null || protocol == null) return null;
         Sni sni = new Sni(List.copyOf(sniNodes.keySet()), sniTimeout);
         return new Read(new Route(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty, protocol, sni, proxy),
-                (MappingNode) s.node(), named, sniNodes, sniTimeoutNode);
+                (MappingNode) s.node(), named, sniNodes, sniTimeoutNode, acceptProxyNode);
     }
 
     private static final String SEND_PROXY = "off, v1, v2";

@@ -78,6 +78,13 @@ final class Section {
         return tuple == null ? null : tuple.getValueNode();
     }
 
+    /** The key node of {@code key}, or null when absent: where a problem with the whole entry points. */
+    Node key(String key) {
+        ask(key);
+        NodeTuple tuple = entries.get(key);
+        return tuple == null ? null : tuple.getKeyNode();
+    }
+
     String string(String key, String fallback, String expected) {
         Node value = value(key);
         if (value == null) return fallback;

@@ -77,6 +77,7 @@ class SchemaTest {
             Map.entry("duplicate-endpoint", "one endpoint twice: JSON Schema compares items whole, not by host and port"),
             Map.entry("duplicate-listen", "two routes on one address: a rule across items"),
             Map.entry("sni-other-host", "two routes on one port, one host a wildcard: a rule across items"),
+            Map.entry("accept-proxy-mistakes", "accept_proxy that differs between the routes of an address: a rule across items"),
             Map.entry("sni-table-mistakes", "a server name twice, two defaults, a name missing, sni_timeouts that differ: rules across the routes of an address"),
             Map.entry("duplicate-key", "a key twice is a YAML matter; the reader keeps the last"),
             Map.entry("yaml-syntax", "not YAML, so nothing to validate"),
