@@ -29,8 +29,8 @@ test: ## compile and run every JUnit test; prints "N passed, N failed"
 
 FUZZ_SECONDS ?= 180
 # the parsers of what clients send first, on random and mutated valid inputs (seconds in make test)
-fuzz: ## fuzz the PROXY header reader (FUZZ_SECONDS, default 180)
-	FEATHERLB_FUZZ_SECONDS=$(FUZZ_SECONDS) bash build/test.sh '.*ProxyHeaderTest.*'
+fuzz: ## fuzz the PROXY header and ClientHello parsers (FUZZ_SECONDS)
+	FEATHERLB_FUZZ_SECONDS=$(FUZZ_SECONDS) bash build/test.sh '.*ProxyHeaderTest.*' '.*ClientHelloTest.*'
 
 e2e: ## end-to-end test in docker compose; writes test/e2e/runs/
 	./jbang e2e.java $(E2E_ARGS)

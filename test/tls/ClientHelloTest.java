@@ -133,14 +133,24 @@ class ClientHelloTest {
         assertInstanceOf(ClientHello.NotTls.class, whole(split));
     }
 
-    /** Random and mutated inputs: every one ends in a verdict, none in an exception; the reader never asks to read past its bound. */
+    /**
+     * Random and mutated inputs: every one ends in a verdict, none in an exception; the reader never
+     * asks to read past its bound. 20,000 inputs in CI; {@code make fuzz} sets FEATHERLB_FUZZ_SECONDS
+     * and runs for that long instead, from a seed it prints, so a failure can be replayed.
+     */
     @Test
     void mutatedAndRandomInputsEndInAVerdict() throws Exception {
-        Random random = new Random(14);
+        String seconds = System.getenv("FEATHERLB_FUZZ_SECONDS");
+        long start = seconds == null ? 14 : System.nanoTime();
+        long until = seconds == null ? Long.MAX_VALUE : System.nanoTime() + Long.parseLong(seconds) * 1_000_000_000L;
+        int count = seconds == null ? 20_000 : Integer.MAX_VALUE;
+        if (seconds != null) System.out.println("fuzzing the ClientHello parser for " + seconds + " s from seed " + start);
+        Random random = new Random(start);
         List<byte[]> seeds = new ArrayList<>(List.of(Hellos.tls("app.example.com"), Hellos.jdk("db.example.com", List.of("h2")),
                 Hellos.records(Hellos.handshake("x.a.test", 2000), 100)));
         int decided = 0;
-        for (int i = 0; i < 20_000; i++) {
+        int i = 0;
+        for (; i < count && System.nanoTime() < until; i++) {
             byte[] input;
             if (i % 10 == 0) {
                 input = new byte[random.nextInt(64)];
@@ -153,7 +163,7 @@ class ClientHelloTest {
             ClientHello.Result result = feed(input, 1 + random.nextInt(40));
             if (!(result instanceof ClientHello.NeedMore)) decided++;
         }
-        assertTrue(decided > 10_000, decided + " decided");
+        assertTrue(decided > i / 2, decided + " decided"); // in CI: more than 10,000 of the 20,000
     }
 
     @Test
