@@ -15,7 +15,7 @@ public interface Stages {
     /** The greeting of {@code route}'s endpoints, or null for none. */
     Greeting greeting(Route route);
 
-    /** No preamble and no greeting: what the config asks for until PROXY and SNI land. */
+    /** No preamble and no greeting: for tests and tools that want plain forwarding whatever the config says. */
     Stages NONE = new Stages() {
         @Override
         public Preamble preamble(RouteTable table) {
