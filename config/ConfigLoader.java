@@ -162,7 +162,7 @@ public final class ConfigLoader {
         if (items.isEmpty()) {
             problems.at(top.value("routes"), "routes is empty (expected at least one route)");
         }
-        List<Read> read = new ArrayList<>();
+        List<ListenAddresses.Read> read = new ArrayList<>();
         Map<String, Node> names = new HashMap<>();
         for (int i = 0; i < items.size(); i++) {
             Node item = items.get(i);
@@ -170,130 +170,20 @@ public final class ConfigLoader {
                 problems.at(item, "route " + (i + 1) + " is " + Section.describe(item) + " (expected a mapping with host, port, strategy, endpoints)");
                 continue;
             }
-            Read route = route(problems, new Section(problems, "route " + (i + 1), mapping), i + 1);
+            ListenAddresses.Read route = route(problems, new Section(problems, "route " + (i + 1), mapping), i + 1);
             if (route == null) continue;
-            Node previousName = names.putIfAbsent(route.route.name(), mapping);
+            Node previousName = names.putIfAbsent(route.route().name(), mapping);
             if (previousName != null) {
-                problems.at(mapping, "duplicate route name '" + route.route.name() + "' (expected a name not already used at line "
+                problems.at(mapping, "duplicate route name '" + route.route().name() + "' (expected a name not already used at line "
                         + (previousName.getStartMark().getLine() + 1) + ")");
             }
             read.add(route);
         }
-        return listenAddresses(problems, read);
-    }
-
-    /** A route as read, with the nodes the checks across the routes of an address point at. */
-    private record Read(Route route, MappingNode node, boolean named, Map<String, Node> sniNodes, Node sniTimeout, Node acceptProxy) {
-        int line() {
-            return node.getStartMark().getLine() + 1;
-        }
-    }
-
-    /**
-     * The rules across routes: routes on one listening address ({@code protocol host:port}, the
-     * host as written) form a route table when some of them are chosen by server name ({@code
-     * sni}); any other pair on one port collides where a host is the same or a wildcard. Each route
-     * of a table gets the address's {@code sni_timeout}. Returns the routes in config order.
-     */
-    private static List<Route> listenAddresses(Problems problems, List<Read> read) {
-        Map<String, List<Read>> byAddress = new java.util.LinkedHashMap<>();
-        for (Read r : read) byAddress.computeIfAbsent(r.route.listenKey(), k -> new ArrayList<>()).add(r);
-        Map<Read, Route> tabled = new HashMap<>();
-        Map<String, List<Read>> byPort = new HashMap<>(); // the first route of each address, by protocol and port
-        for (List<Read> address : byAddress.values()) {
-            Read first = address.getFirst();
-            List<Read> samePort = byPort.computeIfAbsent(first.route.protocol().configName() + " " + first.route.port(), p -> new ArrayList<>());
-            for (Read other : samePort) {
-                if (isWildcard(other.route.host()) || isWildcard(first.route.host())) {
-                    for (Read r : address) duplicateListen(problems, r, other);
-                    break;
-                }
-            }
-            samePort.add(first);
-            if (address.size() == 1 && !first.route.sni().routed()) continue;
-            if (address.stream().noneMatch(r -> r.route.sni().routed())) {
-                for (Read r : address.subList(1, address.size())) duplicateListen(problems, r, first);
-                continue;
-            }
-            Sni shared = table(problems, address);
-            for (Read r : address) tabled.put(r, r.route.withSni(new Sni(r.route.sni().names(), shared.timeout())));
-        }
-        return read.stream().map(r -> tabled.getOrDefault(r, r.route)).toList();
-    }
-
-    private static void duplicateListen(Problems problems, Read route, Read other) {
-        problems.at(route.node, "duplicate listen address " + route.route.listenAddress() + " (expected an address and port not already used by route '"
-                + other.route.name() + "' at line " + other.line() + ")");
-    }
-
-    /**
-     * The checks of a route table (routes of one address, some with {@code sni}): each its own
-     * name, at most one default, each server name on one route, one {@code sni_timeout}, one
-     * {@code accept_proxy} (the first route's: the server reads it from there). Returns the
-     * address's {@code sni_timeout}.
-     */
-    private static Sni table(Problems problems, List<Read> address) {
-        String listen = address.getFirst().route.listenKey();
-        boolean shared = address.size() > 1;
-        Read fallback = null;
-        Map<String, Read> owners = new HashMap<>();
-        Read timed = null;
-        Read first = address.getFirst();
-        for (Read r : address) {
-            if (shared && !r.named) {
-                problems.at(r.node, "route '" + r.route.name() + "' shares " + listen + " with other routes and has no 'name'"
-                        + " (expected a name of its own: the default host:port is the same for every route of the address)");
-            }
-            if (!r.route.sni().routed()) {
-                if (fallback != null) {
-                    problems.at(r.node, "route '" + r.route.name() + "' is a second route without sni on " + listen
-                            + " (expected one default route per address; route '" + fallback.route.name() + "' at line " + fallback.line() + " is one)");
-                } else {
-                    fallback = r;
-                }
-            }
-            for (var name : r.sniNodes.entrySet()) {
-                Read owner = owners.putIfAbsent(name.getKey(), r);
-                if (owner != null && owner != r) {
-                    problems.at(name.getValue(), "server name '" + name.getKey() + "' is already routed to '" + owner.route.name() + "' at line "
-                            + owner.line() + " (expected each server name on one route of " + listen + ")");
-                }
-            }
-            if (r.sniTimeout != null) {
-                if (timed != null && !timed.route.sni().timeout().equals(r.route.sni().timeout())) {
-                    problems.at(r.sniTimeout, "sni_timeout " + Durations.format(r.route.sni().timeout()) + " differs from route '" + timed.route.name()
-                            + "' at line " + timed.line() + " (expected one sni_timeout for " + listen + ": the ClientHello is read before the route is known)");
-                } else if (timed == null) {
-                    timed = r;
-                }
-            }
-            if (r != first && !sameAccept(first.route.proxy().accept(), r.route.proxy().accept())) {
-                String where = "route '" + first.route.name() + "' at line " + first.line();
-                String expected = " (expected one accept_proxy for " + listen + ", the same from and timeout on each route: the PROXY header is read before the route is known)";
-                if (r.acceptProxy != null) {
-                    problems.at(r.acceptProxy, "accept_proxy of route '" + r.route.name() + "' differs from "
-                            + (first.route.proxy().accept() == null ? where + ", which has none" : where) + expected);
-                } else {
-                    problems.at(r.node, "route '" + r.route.name() + "' has no accept_proxy and " + where + " has one" + expected);
-                }
-            }
-        }
-        return timed == null ? Sni.NONE : timed.route.sni();
-    }
-
-
-    /** The same PROXY header reading: both absent, or the same sources (in any order) and timeout. */
-    private static boolean sameAccept(ProxyProtocol.Accept a, ProxyProtocol.Accept b) {
-        if (a == null || b == null) return a == b;
-        return java.util.Set.copyOf(a.from()).equals(java.util.Set.copyOf(b.from())) && a.timeout().equals(b.timeout());
-    }
-
-    private static boolean isWildcard(String host) {
-        return host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]") || host.equals("*");
+        return ListenAddresses.check(problems, read);
     }
 
     /** One route, or null when a required part is missing (already reported). */
-    private static Read route(Problems problems, Section s, int number) {
+    private static ListenAddresses.Read route(Problems problems, Section s, int number) {
         boolean named = s.has("name");
         String host = s.requiredString("host", "an address to listen on, such as 0.0.0.0");
         int port = s.requiredInteger("port", 1, 65535);
@@ -315,91 +205,19 @@ public final class ConfigLoader {
         int maxConnections = s.integer("max_connections", 0, 0, 1_000_000);
         int retries = s.integer("retries", Route.DEFAULT_RETRIES, 0, 100);
         boolean retryEmpty = retryOn(problems, s);
-        Map<String, Node> sniNodes = serverNames(problems, s, label);
+        Map<String, Node> sniNodes = TlsProxySections.serverNames(problems, s, label);
         if (!sniNodes.isEmpty() && protocol != null && protocol != Protocol.TCP) {
             problems.at(s.value("sni"), "sni on a " + protocol.configName() + " route (expected sni only on tcp routes: a ClientHello comes over TCP)");
         }
         Duration sniTimeout = s.duration("sni_timeout", Sni.DEFAULT_TIMEOUT);
         Node sniTimeoutNode = s.value("sni_timeout");
         Node acceptProxyNode = s.key("accept_proxy");
-        ProxyProtocol proxy = new ProxyProtocol(sendProxy(problems, s, ProxyProtocol.Send.OFF), acceptProxy(problems, s, label));
+        ProxyProtocol proxy = new ProxyProtocol(TlsProxySections.sendProxy(problems, s, ProxyProtocol.Send.OFF), TlsProxySections.acceptProxy(problems, s, label));
         s.finish();
         if (name == null || strategy == null || endpoints == null || protocol == null) return null;
         Sni sni = new Sni(List.copyOf(sniNodes.keySet()), sniTimeout);
-        return new Read(new Route(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty, protocol, sni, proxy),
+        return new ListenAddresses.Read(new Route(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty, protocol, sni, proxy),
                 (MappingNode) s.node(), named, sniNodes, sniTimeoutNode, acceptProxyNode);
-    }
-
-    private static final String SEND_PROXY = "off, v1, v2";
-
-    /** {@code send_proxy}: off, v1 or v2; {@code fallback} when absent or wrong (reported). */
-    private static ProxyProtocol.Send sendProxy(Problems problems, Section s, ProxyProtocol.Send fallback) {
-        Node value = s.value("send_proxy");
-        if (value == null) return fallback;
-        // YAML 1.1 reads a bare off as false: the text is what was written
-        String text = value instanceof ScalarNode scalar && !scalar.getTag().equals(Tag.NULL) ? scalar.getValue() : null;
-        ProxyProtocol.Send send = text == null ? null : ProxyProtocol.Send.byName(text);
-        if (send == null) {
-            problems.at(value, "send_proxy " + (text == null ? "is " + Section.describe(value) : "'" + text + "' is unknown")
-                    + " (expected one of: " + SEND_PROXY + ")");
-            return fallback;
-        }
-        return send;
-    }
-
-    /** {@code accept_proxy}: {@code from} (required, addresses or CIDRs) and {@code timeout}; null when absent. */
-    private static ProxyProtocol.Accept acceptProxy(Problems problems, Section route, String label) {
-        Section s = route.section("accept_proxy", "accept_proxy of " + label);
-        if (s == null) return null;
-        List<ProxyProtocol.Cidr> from = new ArrayList<>();
-        if (!s.has("from")) {
-            problems.at(s.node(), "accept_proxy of " + label + " has no 'from' (expected a list of the addresses or CIDRs that may send a PROXY header)");
-        } else {
-            List<Node> items = s.list("from");
-            if (items != null && items.isEmpty()) {
-                problems.at(s.value("from"), "from is empty (expected at least one address or CIDR, such as 10.0.0.0/8)");
-            }
-            for (Node item : items == null ? List.<Node>of() : items) {
-                String text = item instanceof ScalarNode scalar && !scalar.getTag().equals(Tag.NULL) ? scalar.getValue() : null;
-                ProxyProtocol.Cidr cidr = text == null ? null : ProxyProtocol.Cidr.parse(text);
-                if (cidr == null) {
-                    problems.at(item, "from " + (text == null ? "has " + Section.describe(item) : "'" + text + "' is not an address or CIDR")
-                            + " (expected an IP address such as 127.0.0.1 or a CIDR such as 10.0.0.0/8 or 2001:db8::/32; host names are not trusted)");
-                } else {
-                    from.add(cidr);
-                }
-            }
-        }
-        Duration timeout = s.duration("timeout", ProxyProtocol.DEFAULT_TIMEOUT);
-        s.finish();
-        return new ProxyProtocol.Accept(from, timeout);
-    }
-
-    /**
-     * {@code sni}: a list of host names or {@code *.}-wildcards (one name alone is a list of one),
-     * normalized (lower case, no trailing dot), in config order, each with its node.
-     */
-    private static Map<String, Node> serverNames(Problems problems, Section s, String label) {
-        Node value = s.value("sni");
-        Map<String, Node> names = new java.util.LinkedHashMap<>();
-        if (value == null) return names;
-        List<Node> items = value instanceof SequenceNode sequence ? sequence.getValue() : List.of(value);
-        if (items.isEmpty()) problems.at(value, "sni of " + label + " is an empty list (expected server names, or no sni for the default route)");
-        for (Node item : items) {
-            if (!(item instanceof ScalarNode scalar) || scalar.getTag().equals(Tag.NULL) || scalar.getValue().isBlank()) {
-                problems.at(item, "sni " + Section.describe(item) + " is not a server name (expected a host name such as app.example.com or *.app.example.com)");
-                continue;
-            }
-            String name = Sni.normalize(scalar.getValue());
-            String why = Sni.malformed(name);
-            if (why != null) {
-                problems.at(item, "sni '" + scalar.getValue() + "' is not a server name: " + why
-                        + " (expected a host name such as app.example.com or *.app.example.com)");
-            } else if (names.putIfAbsent(name, item) != null) {
-                problems.at(item, "sni '" + scalar.getValue() + "' is twice in " + label + " (expected each server name once)");
-            }
-        }
-        return names;
     }
 
     private static final String RETRY_ON = "connect-failure, empty-response";
@@ -450,7 +268,7 @@ public final class ConfigLoader {
             int weight = s.integer("weight", Endpoint.DEFAULT_WEIGHT, 0, Endpoint.MAX_WEIGHT);
             boolean backup = s.bool("backup", false);
             HealthCheck check = HealthSections.endpoint(problems, s, routeCheck);
-            ProxyProtocol.Send sendProxy = sendProxy(problems, s, null);
+            ProxyProtocol.Send sendProxy = TlsProxySections.sendProxy(problems, s, null);
             s.finish();
             if (host == null || port < 0) continue;
             Endpoint endpoint = new Endpoint(host, port, weight, backup, check, sendProxy);
