@@ -38,12 +38,12 @@ public final class ConfigStages implements Stages {
      */
     @Override
     public Preamble preamble(RouteTable table) {
-        List<Preamble> steps = new ArrayList<>(2);
         Route first = table.first();
-        if (first.proxy().accept() != null) steps.add(new AcceptProxy(first.proxy().accept()));
         Sni sni = table.sni(); // a ClientHello peek where the address's routes are chosen by server name
+        if (first.proxy().accept() == null && sni == null) return null; // the common case: nothing to read first, nothing allocated
+        List<Preamble> steps = new ArrayList<>(2);
+        if (first.proxy().accept() != null) steps.add(new AcceptProxy(first.proxy().accept()));
         if (sni != null) steps.add(new SniPreamble(sni.timeout())); // after the header: it sees the bytes the header left
-        if (steps.isEmpty()) return null;
         return steps.size() == 1 ? steps.getFirst() : new PreambleChain(steps);
     }
 
