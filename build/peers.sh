@@ -10,7 +10,8 @@
 # that need it then skip with a message saying so).
 set -uo pipefail
 
-packages=(chromium chromium-driver fonts-dejavu-core redis-server openssl curl haproxy nginx)
+packages=(chromium chromium-driver fonts-dejavu-core redis-server openssl curl haproxy nginx
+  dnsmasq-base dnsutils dnsperf knot knot-dnsutils unbound dnsdist socat nftables iproute2 nghttp2-client)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
