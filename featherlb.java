@@ -15,7 +15,7 @@
 //SOURCES config/AccessLog.java config/Admin.java
 //SOURCES config/Config.java config/ConfigError.java config/ConfigException.java config/ConfigLoader.java
 //SOURCES config/Durations.java config/Endpoint.java config/Problems.java config/Protocol.java config/ProxyProtocol.java config/Route.java config/Section.java config/Sni.java config/Timeouts.java
-//SOURCES config/ListenAddresses.java config/SmallFile.java config/TlsProxySections.java config/YamlLimits.java
+//SOURCES config/ListenAddresses.java config/SmallFile.java config/TlsProxySections.java config/YamlLimits.java config/LimitSections.java config/PerClient.java
 //SOURCES config/Health.java config/HealthCheck.java config/HealthSections.java config/Passive.java
 //SOURCES demo/Demo.java demo/DemoApi.java demo/DemoBackend.java demo/Load.java
 //SOURCES health/HealthChecker.java health/HealthChecks.java health/HealthState.java health/Ticker.java health/HttpProbe.java health/Probe.java health/Reply.java
@@ -30,7 +30,7 @@
 //SOURCES process/Signals.java
 //SOURCES reload/ConfigWatcher.java reload/ReloadResult.java reload/Reloader.java
 //SOURCES tcp/Connection.java tcp/ConnectionLimit.java tcp/Connections.java tcp/Dial.java tcp/GlobalLimit.java tcp/Flow.java tcp/Forwarding.java
-//SOURCES tcp/Greeting.java tcp/Pipeline.java tcp/Preamble.java tcp/PreambleChain.java tcp/PreambleRead.java tcp/Refusals.java tcp/Replay.java tcp/Stage.java tcp/Stages.java tcp/TcpListener.java
+//SOURCES tcp/Greeting.java tcp/Pipeline.java tcp/Preamble.java tcp/PreambleChain.java tcp/PreambleRead.java tcp/Refusals.java tcp/Replay.java tcp/Stage.java tcp/Stages.java tcp/TcpListener.java tcp/ClientTable.java
 //SOURCES config/Engine.java tcp/VirtualThreads.java
 //SOURCES proxy/ConfigStages.java proxy/Listeners.java proxy/Server.java
 //SOURCES proxyproto/AcceptProxy.java proxyproto/HeaderEncoder.java proxyproto/ProxyHeader.java proxyproto/SendProxy.java
@@ -289,6 +289,7 @@ public final class featherlb implements Callable<Integer> {
         Server server = new Server(cfg, Dialer.TCP, metrics.andThen(accessLog));
         metrics.watch(server::pools);
         metrics.rejections(server::rejections);
+        metrics.refusals(server::refusals);
         metrics.counter("featherlb_access_log_dropped", "Access log lines dropped because the writer could not keep up", accessLog::dropped);
         Reloader reloader = new Reloader(file, server, c -> engine == null ? c : c.withEngine(engine));
         CountDownLatch stopped = new CountDownLatch(1);

@@ -213,10 +213,11 @@ public final class ConfigLoader {
         Node sniTimeoutNode = s.value("sni_timeout");
         Node acceptProxyNode = s.key("accept_proxy");
         ProxyProtocol proxy = new ProxyProtocol(TlsProxySections.sendProxy(problems, s, ProxyProtocol.Send.OFF), TlsProxySections.acceptProxy(problems, s, label));
+        PerClient perClient = LimitSections.perClient(problems, s, label);
         s.finish();
         if (name == null || strategy == null || endpoints == null || protocol == null) return null;
         Sni sni = new Sni(List.copyOf(sniNodes.keySet()), sniTimeout);
-        return new ListenAddresses.Read(new Route(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty, protocol, sni, proxy),
+        return new ListenAddresses.Read(new Route(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty, protocol, sni, proxy, perClient),
                 (MappingNode) s.node(), named, sniNodes, sniTimeoutNode, acceptProxyNode);
     }
 
@@ -287,8 +288,9 @@ public final class ConfigLoader {
         if (s == null) return Timeouts.DEFAULTS;
         Duration connect = s.duration("connect", Timeouts.DEFAULTS.connect());
         Duration idle = s.duration("idle", Timeouts.DEFAULTS.idle());
+        Duration clientFirstByte = LimitSections.clientFirstByte(s);
         s.finish();
-        return new Timeouts(connect, idle);
+        return new Timeouts(connect, idle, clientFirstByte);
     }
 
     /** The first line over {@link #MAX_LINE}, reported where it goes over. */

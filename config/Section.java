@@ -176,6 +176,18 @@ final class Section {
         return parsed;
     }
 
+    /** As {@link #duration}, but {@code 0s} (any zero: {@code 0ms}, {@code 0m}) is allowed: it turns off what it bounds. */
+    Duration durationOrOff(String key, Duration fallback) {
+        Node value = value(key);
+        if (value == null) return fallback;
+        Duration parsed = value instanceof ScalarNode scalar ? Durations.parse(scalar.getValue()) : null;
+        if (parsed == null) {
+            problems.at(value, key + " is " + describe(value) + " (expected 0s for off, or " + Durations.EXPECTED + ")");
+            return fallback;
+        }
+        return parsed.isZero() ? parsed : duration(key, fallback);
+    }
+
     /** A nested mapping, or null when absent or of the wrong kind (reported). */
     Section section(String key, String childWhat) {
         Node value = value(key);

@@ -132,6 +132,16 @@ public final class Metrics implements Consumer<ConnectionRecord> {
                 .register(registry);
     }
 
+    /** {@code featherlb_refused_total}: closed once the route was known, by route and reason, read at each scrape. */
+    public void refusals(Supplier<Map<String, Map<String, Long>>> counts) {
+        CounterWithCallback.builder()
+                .name("featherlb_refused_total")
+                .help("Connections closed once their route was known, by route and reason (no_endpoint, max_connections, per_client_connections, per_client_rate)")
+                .labelNames("route", "reason")
+                .callback(cb -> counts.get().forEach((route, reasons) -> reasons.forEach((reason, n) -> cb.call(n, route, reason))))
+                .register(registry);
+    }
+
     /** A counter without labels whose value is read from {@code value} at each scrape. */
     public void counter(String name, String help, LongSupplier value) {
         CounterWithCallback.builder().name(name).help(help).callback(cb -> cb.call(value.getAsLong())).register(registry);

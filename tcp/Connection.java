@@ -2,6 +2,7 @@ package tcp;
 
 import static java.lang.System.Logger.Level.DEBUG;
 
+import config.PerClient;
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -83,6 +84,7 @@ final class Connection implements Forwarding.Events {
     private Learned learned = Learned.NOTHING;
     private PreambleRead start; // during PREAMBLE
     private ConnectionLimit routeLimit; // the chosen route's max_connections on a shared address, while held
+    private ClientTable clients; // the chosen route's per_client counts, while this connection is counted there
     private ByteBuffer head; // what the preamble read and did not consume: the endpoint's first client bytes
     private Dial dial; // while dialling, and while a redial may still come
     private Replay replay; // with retry_on: empty-response, until the endpoint answers
@@ -174,12 +176,14 @@ final class Connection implements Forwarding.Events {
             terminate();
             return;
         }
+        PerClient perClient = pool.route().perClient();
+        if (perClient.limits() && !admitted(perClient)) return;
         if (table.alone() == null) { // a route alone on its address took its permit before accept
             routeLimit = listener.routeLimit(pool.route());
             if (routeLimit != null && !routeLimit.tryAcquire()) {
                 routeLimit = null;
                 enter(Stage.DIALING);
-                listener.refusals().refused(pool.route().name(), clientName(), "max_connections " + pool.route().maxConnections() + " reached", System.nanoTime());
+                listener.refusals().refused(pool.route().name(), Refusals.MAX_CONNECTIONS, clientName(), "max_connections " + pool.route().maxConnections() + " reached", System.nanoTime());
                 ending(Outcome.NO_ENDPOINT);
                 terminate();
                 return;
@@ -191,9 +195,35 @@ final class Connection implements Forwarding.Events {
         dial.next();
     }
 
+    /**
+     * The route's {@code per_client} limits let the client's address have this connection (counted
+     * until {@link #terminate}); else it is closed at once, counted and logged, and false returned.
+     * The address is the real client's: a PROXY header's from a trusted sender has replaced the peer's by now.
+     */
+    private boolean admitted(PerClient limits) {
+        if (clientAddress == null) return true; // the peer vanished before we could ask: it is closing anyway
+        ClientTable counts = listener.clients(pool.route());
+        ClientTable.Admission admission = counts.admit(clientAddress.getAddress(), limits);
+        switch (admission) {
+            case ADMITTED -> clients = counts;
+            case UNTRACKED -> {
+            }
+            case OVER_CONNECTIONS, OVER_RATE -> {
+                enter(Stage.DIALING); // through DIALING so that the record names no endpoint, as any refusal
+                String detail = admission == ClientTable.Admission.OVER_CONNECTIONS
+                        ? "max_connections " + limits.maxConnections() + " open" : "max_rate " + limits.maxRate() + " reached";
+                listener.refusals().limited(pool.route().name(), admission.reason(), clientName(), detail, System.nanoTime());
+                ending(Outcome.NO_ENDPOINT);
+                terminate();
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** No endpoint could take it ({@code reasons}: why the dials failed; "" when none was made). */
     void refused(String reasons) {
-        listener.refusals().refused(pool.route().name(), clientName(), reasons.isEmpty() ? Refusals.whyNone(pool) : reasons, System.nanoTime());
+        listener.refusals().refused(pool.route().name(), Refusals.NO_ENDPOINT, clientName(), reasons.isEmpty() ? Refusals.whyNone(pool) : reasons, System.nanoTime());
         ending(Outcome.NO_ENDPOINT);
         terminate();
     }
@@ -376,6 +406,10 @@ final class Connection implements Forwarding.Events {
         if (routeLimit != null) { // a count per route, not of descriptors: free at once
             routeLimit.release();
             routeLimit = null;
+        }
+        if (clients != null) {
+            clients.release(clientAddress.getAddress());
+            clients = null;
         }
         long bytesUp = forwarding == null ? 0 : forwarding.bytesUp();
         long bytesDown = forwarding == null ? 0 : forwarding.bytesDown();
