@@ -134,9 +134,19 @@ public final class Metrics implements Consumer<ConnectionRecord> {
 
     /** {@code featherlb_refused_total}: closed once the route was known, by route and reason, read at each scrape. */
     public void refusals(Supplier<Map<String, Map<String, Long>>> counts) {
+        byRouteAndReason("featherlb_refused_total",
+                "Connections closed once their route was known, by route and reason (no_endpoint, max_connections, per_client_connections, per_client_rate)", counts);
+    }
+
+    /** {@code featherlb_timeouts_total}: closed for a timeout, by route and reason, read at each scrape. */
+    public void timeouts(Supplier<Map<String, Map<String, Long>>> counts) {
+        byRouteAndReason("featherlb_timeouts_total", "Connections closed for a timeout, by route and reason (client_first_byte, idle)", counts);
+    }
+
+    private void byRouteAndReason(String name, String help, Supplier<Map<String, Map<String, Long>>> counts) {
         CounterWithCallback.builder()
-                .name("featherlb_refused_total")
-                .help("Connections closed once their route was known, by route and reason (no_endpoint, max_connections, per_client_connections, per_client_rate)")
+                .name(name)
+                .help(help)
                 .labelNames("route", "reason")
                 .callback(cb -> counts.get().forEach((route, reasons) -> reasons.forEach((reason, n) -> cb.call(n, route, reason))))
                 .register(registry);

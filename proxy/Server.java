@@ -237,6 +237,13 @@ public final class Server implements AutoCloseable {
         return all;
     }
 
+    /** Connections closed for a timeout, by route and reason ({@code client_first_byte}, {@code idle}). */
+    public Map<String, Map<String, Long>> timeouts() {
+        Map<String, Map<String, Long>> all = new LinkedHashMap<>();
+        for (TcpListener listener : listeners.running()) all.putAll(listener.timeoutCounts());
+        return all;
+    }
+
     /** The live endpoint state of each route, in config order. */
     public List<BackendPool> pools() {
         return pools.all();

@@ -77,6 +77,7 @@ final class Connection implements Forwarding.Events {
 
     // idle tracking: the engine's moved() sets touched; the reaper clears it and remembers when
     private volatile boolean touched;
+    private volatile boolean clientSpoke; // a first client byte came: timeouts.client_first_byte no longer applies
     private long lastSeenNanos = startNanos; // reaper thread only
 
     // the loop's thread only
@@ -164,6 +165,7 @@ final class Connection implements Forwarding.Events {
     void route(Learned what, ByteBuffer head) {
         start = null;
         this.head = head;
+        if (head != null && head.hasRemaining()) clientSpoke = true; // a ClientHello, or bytes after a PROXY header
         learned = what;
         if (what.client() != null) client(what.client());
         pool = table.match(what);
@@ -331,6 +333,7 @@ final class Connection implements Forwarding.Events {
     @Override
     public void moved(int n, boolean upstream) {
         if (!touched) touched = true;
+        if (upstream && !clientSpoke) clientSpoke = true;
         if (upstream) lease.backend().sentUp(n);
         else lease.backend().sentDown(n);
     }
@@ -429,13 +432,32 @@ final class Connection implements Forwarding.Events {
         return held == null ? null : held.backend();
     }
 
-    /** Called by the idle reaper only: closes the connection when nothing moved for {@code idleNanos}. */
+    /**
+     * Called by the idle reaper only (every 250 ms): closes the connection when its client sent
+     * nothing for the route's {@code timeouts.client_first_byte} since it was accepted (once the
+     * route is known: before, the preamble's own deadline bounds it), or when nothing moved for
+     * {@code timeouts.idle}.
+     */
     void reap(long nowNanos) {
+        Stage now = stage; // read first: the loop writes pool before it leaves PREAMBLE
+        BackendPool chosen = now == Stage.PREAMBLE ? null : pool; // null also when no route took it (it is ending)
+        if (!clientSpoke && chosen != null && now != Stage.ENDED) {
+            long firstByte = chosen.route().timeouts().clientFirstByte().toNanos();
+            if (firstByte > 0 && nowNanos - startNanos > firstByte) {
+                if (LOG.isLoggable(DEBUG)) LOG.log(DEBUG, "{0}: {1}: sent nothing within {2}, closing", chosen.route().name(), clientName(),
+                        chosen.route().timeouts().clientFirstByte());
+                clientSpoke = true; // closed once, counted once
+                listener.timedOut(chosen.route().name(), "client_first_byte");
+                closeFor(Outcome.IDLE_TIMEOUT);
+                return;
+            }
+        }
         if (touched) {
             touched = false;
             lastSeenNanos = nowNanos;
         } else if (stage == Stage.FORWARDING && nowNanos - lastSeenNanos > pool.route().timeouts().idle().toNanos()) {
             if (LOG.isLoggable(DEBUG)) LOG.log(DEBUG, "{0}: {1}: idle for {2}, closing", pool.route().name(), clientName(), pool.route().timeouts().idle());
+            listener.timedOut(pool.route().name(), "idle");
             closeFor(Outcome.IDLE_TIMEOUT);
         }
     }

@@ -7,9 +7,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.LongAdder;
 import pool.Backend;
 import pool.BackendPool;
 
@@ -33,7 +30,7 @@ final class Refusals {
     /** The route's {@code max_connections} was reached, on an address it shares (alone, clients wait in the backlog). */
     static final String MAX_CONNECTIONS = "max_connections";
 
-    private final Map<String, Map<String, LongAdder>> counts = new ConcurrentHashMap<>(); // route -> reason -> count
+    private final Counts counts = new Counts();
 
     // guarded by this
     private String route = ""; // the name of the latest refusal's route: a reload may rename it
@@ -55,18 +52,12 @@ final class Refusals {
     }
 
     private void count(String route, String label) {
-        counts.computeIfAbsent(route, r -> new ConcurrentHashMap<>()).computeIfAbsent(label, l -> new LongAdder()).increment();
+        counts.increment(route, label);
     }
 
     /** Refusals since the address was bound, by route and reason. */
     Map<String, Map<String, Long>> counts() {
-        Map<String, Map<String, Long>> all = new TreeMap<>();
-        counts.forEach((route, reasons) -> {
-            Map<String, Long> byReason = new TreeMap<>();
-            reasons.forEach((reason, n) -> byReason.put(reason, n.sum()));
-            all.put(route, byReason);
-        });
-        return all;
+        return counts.snapshot();
     }
 
     /**

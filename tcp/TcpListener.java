@@ -57,6 +57,7 @@ public final class TcpListener implements AutoCloseable {
     private final Refusals refusals;
     private final Map<String, LongAdder> rejected = new ConcurrentHashMap<>(); // by reason; outlives a reload, as the socket does
     private final Map<String, ConnectionLimit> routeLimits = new ConcurrentHashMap<>(); // by route name, of routes that share the address
+    private final Counts timeouts = new Counts(); // by route and reason: client_first_byte, idle
     private final Map<String, ClientTable> clientTables = new ConcurrentHashMap<>(); // by route name, of routes with per_client; outlive a reload
     private volatile List<Acceptor> acceptors = List.of(); // set once, by start()
     private volatile RouteTable table;
@@ -163,6 +164,16 @@ public final class TcpListener implements AutoCloseable {
     /** Clients refused once their route was known, by route and reason ({@code featherlb_refused_total}), since the address was bound. */
     public Map<String, Map<String, Long>> refusalCounts() {
         return refusals.counts();
+    }
+
+    /** A connection of {@code route} was closed for a timeout ({@code reason}: client_first_byte, idle). The reaper thread. */
+    void timedOut(String route, String reason) {
+        timeouts.increment(route, reason);
+    }
+
+    /** Connections closed for a timeout, by route and reason ({@code featherlb_timeouts_total}), since the address was bound. */
+    public Map<String, Map<String, Long>> timeoutCounts() {
+        return timeouts.snapshot();
     }
 
     /** A connection of this listener ended: room for the next one. Loop threads. */
