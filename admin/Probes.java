@@ -17,12 +17,16 @@ import java.util.function.Supplier;
 public record Probes(BooleanSupplier live, Supplier<String> phase, BooleanSupplier ready) {
     /** A process that serves until it stops, without a lifecycle of its own (tests, tools). */
     public static final Probes ALWAYS = new Probes(() -> true, () -> "serving", () -> true);
+    /** The liveness probe's path. */
+    public static final String LIVE = "/healthz";
+    /** The readiness probe's path. */
+    public static final String READY = "/readyz";
 
     /** The answer at {@code path} ({@code /healthz} or {@code /readyz}), or null for any other path. */
     Reply answer(String path) {
         boolean ok;
-        if (path.equals("/healthz")) ok = live.getAsBoolean();
-        else if (path.equals("/readyz")) ok = ready.getAsBoolean();
+        if (path.equals(LIVE)) ok = live.getAsBoolean();
+        else if (path.equals(READY)) ok = ready.getAsBoolean();
         else return null;
         return new Reply(ok ? 200 : 503, Map.of("status", ok ? "ok" : "unavailable", "phase", phase.get()));
     }
