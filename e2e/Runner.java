@@ -98,13 +98,13 @@ public final class Runner {
         }
         progress.step("building image featherlb:e2e FROM " + javaImage(),
                 () -> docker.composeOrFail("building the featherlb image (compose build featherlb)", BUILD, "build", "featherlb"));
-        writeConfig(plan);
+        Scenario instances = SeveralInstances.of(plan); // a second featherlb with the iphash scenario
+        writeConfig(instances == null ? plan : Stream.concat(plan.stream(), Stream.of(instances)).toList());
         // a stack left by --keep or a killed run would otherwise be reused with its old logs
         progress.step("removing any stack an earlier run left", this::removeStack);
 
         List<String> backends = IntStream.rangeClosed(1, options.backends()).mapToObj(Scenarios::backend).toList();
         List<String> clients = IntStream.rangeClosed(1, Scenarios.CLIENTS).mapToObj(Scenarios::client).toList();
-        Scenario instances = SeveralInstances.of(plan); // a second featherlb with the iphash scenario
         List<String> services = Stream.of(backends, instances == null ? List.of("featherlb") : SeveralInstances.INSTANCES, clients)
                 .flatMap(List::stream).toList();
         Thread hook = Thread.ofPlatform().name("e2e-teardown").unstarted(() -> {

@@ -22,13 +22,15 @@ final class SeveralInstances {
     static final List<String> INSTANCES = List.of("featherlb", SECOND);
     static final String NAME = "instances";
     private static final int SECONDS = 3;
+    /** A route of its own, after the catalogue's ports (8081..8087), so that its name is its own in every log. */
+    static final int PORT = 8088;
 
     private SeveralInstances() {}
 
-    /** The scenario, on the iphash scenario's route and endpoints, or null when the plan has no iphash route. */
+    /** The scenario, an iphash route with the iphash scenario's endpoints, or null when the plan has no iphash scenario. */
     static Scenario of(List<Scenario> plan) {
         return plan.stream().filter(s -> s.strategy().equals("iphash")).findFirst()
-                .map(s -> new Scenario(NAME, "iphash", s.port(), s.endpoints(), Scenarios.CLIENTS, new Scenario.Check.Sticky()))
+                .map(s -> new Scenario(NAME, "iphash", PORT, s.endpoints(), Scenarios.CLIENTS, new Scenario.Check.Sticky()))
                 .orElse(null);
     }
 
@@ -42,6 +44,7 @@ final class SeveralInstances {
         String prefix = "[+] %-10s ".formatted(NAME);
         progress.line(prefix + "iphash on featherlb:%d and %s:%d, wrk -t1 -c2 -d%ds from each client through each".formatted(
                 s.port(), SECOND, s.port(), SECONDS));
+        // featherlb answered on every port before the first scenario; the second instance is asked here
         String url = "http://" + SECOND + ":" + s.port() + "/";
         String wait = "for i in $(seq 1 90); do sh -c \"$0\" probe \"$1\" && exit 0; sleep 1; done; exit 1";
         if (!docker.docker(Duration.ofSeconds(120), "exec", containers.get(Scenarios.client(1)), "sh", "-c", wait, Runner.PROBE, url).ok()) {
@@ -51,7 +54,7 @@ final class SeveralInstances {
         List<String> who = new ArrayList<>();
         for (String client : IntStream.rangeClosed(1, s.clients()).mapToObj(Scenarios::client).toList()) {
             for (String instance : INSTANCES) {
-                loads.add(docker.exec(containers.get(client), List.of("wrk", "-t1", "-c2", "-d" + SECONDS + "s", "--timeout", "5s",
+                loads.add(docker.exec(containers.get(client), List.of("wrk", "-t1", "-c2", "-d" + SECONDS + "s", "--latency", "--timeout", "5s",
                         "-H", "Connection: close", "-H", "X-E2E-Scenario: " + NAME, "-H", "X-E2E-Client: " + client + "/" + instance,
                         "http://" + instance + ":" + s.port() + "/")));
                 who.add(client + " via " + instance);

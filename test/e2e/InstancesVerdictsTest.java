@@ -19,6 +19,16 @@ class InstancesVerdictsTest {
     }
 
     @Test
+    void theScenarioComesWithIphashOnARouteOfItsOwn() {
+        List<Scenario> all = Scenarios.plan(Scenarios.ALGORITHMS, 3, true);
+        Scenario instances = SeveralInstances.of(all);
+        assertEquals("iphash", instances.strategy());
+        assertEquals(false, all.stream().anyMatch(s -> s.port() == instances.port() || s.name().equals(instances.name())));
+        assertEquals(all.stream().filter(s -> s.name().equals("iphash")).findFirst().orElseThrow().endpoints(), instances.endpoints());
+        assertEquals(null, SeveralInstances.of(Scenarios.plan(List.of("roundrobin"), 3, true)));
+    }
+
+    @Test
     void clientsOnOneBackendThroughBothInstancesPass() {
         assertEquals(List.of(Verdict.Outcome.PASS, Verdict.Outcome.PASS, Verdict.Outcome.PASS), outcomes(Map.of(
                 "client1/featherlb", on(0, 40, 0), "client1/featherlb2", on(0, 38, 0),
