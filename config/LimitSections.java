@@ -35,6 +35,6 @@ final class LimitSections {
 
     /** {@code client_first_byte} of a route's {@code timeouts}: {@code 0s} (the default) is off. */
     static Duration clientFirstByte(Section timeouts) {
-        return timeouts.durationOrOff("client_first_byte", Duration.ZERO);
+        return timeouts.durationOrZero("client_first_byte", Duration.ZERO);
     }
 }

@@ -2,11 +2,13 @@ package pool;
 
 import algorithms.Algorithm;
 import algorithms.Candidates;
+import algorithms.Maglev;
 import config.Route;
 import health.HealthChecker;
 import health.HealthState;
 import java.util.BitSet;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.random.RandomGenerator;
 
@@ -15,7 +17,7 @@ import java.util.random.RandomGenerator;
  *
  * <p>Primaries are asked first; backups only when no primary is usable. Each gets its own
  * algorithm instance, so that the state of one (round-robin positions, a Maglev table) is not
- * churned by asking the other. {@link #choose} holds a lock for the few nanoseconds of a pick:
+ * churned by asking the other. {@link #lease} holds a lock for the few nanoseconds of a pick:
  * algorithms are not thread-safe, and the lock lets this class be the {@link Candidates} view
  * itself, with the per-pick fields below, instead of allocating one per connection.
  *
@@ -77,6 +79,31 @@ public final class BackendPool implements Candidates {
             return new Lease(b, picked, b.health().claimTrial());
         } finally {
             this.tried = null;
+            lock.unlock();
+        }
+    }
+
+    /**
+     * With {@code strategy: iphash}, the {@link Maglev#fingerprint} of the table that answers now:
+     * the primaries' while one is usable, else the backups' (0: none usable). Instances with the
+     * same endpoints in force (same names, weights, health and drains) have the same fingerprint,
+     * whatever the order of their endpoints; empty for every other strategy. Runs on the caller's
+     * thread (a scrape, an API call) under the pick lock, for the time of a table build at most.
+     */
+    public OptionalLong maglevFingerprint() {
+        if (!(primaries instanceof Maglev forPrimaries) || !(backups instanceof Maglev forBackups)) return OptionalLong.empty();
+        lock.lock();
+        try {
+            tried = null;
+            askBackups = false;
+            if (slowStart) pickNanos = backends[0].health().now();
+            long fingerprint = forPrimaries.fingerprint(this);
+            if (fingerprint == 0) {
+                askBackups = true;
+                fingerprint = forBackups.fingerprint(this);
+            }
+            return OptionalLong.of(fingerprint);
+        } finally {
             lock.unlock();
         }
     }
