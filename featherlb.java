@@ -17,6 +17,7 @@
 //SOURCES config/Durations.java config/Endpoint.java config/Problems.java config/Protocol.java config/ProxyProtocol.java config/Route.java config/Section.java config/Sni.java config/Timeouts.java
 //SOURCES config/ListenAddresses.java config/SmallFile.java config/TlsProxySections.java config/YamlLimits.java
 //SOURCES config/Health.java config/HealthCheck.java config/HealthSections.java config/Passive.java
+//SOURCES config/Udp.java config/UdpSections.java
 //SOURCES demo/Demo.java demo/DemoApi.java demo/DemoBackend.java demo/Load.java
 //SOURCES health/HealthChecker.java health/HealthChecks.java health/HealthState.java health/Ticker.java health/HttpProbe.java health/Probe.java health/Reply.java
 //SOURCES health/SendExpectProbe.java
