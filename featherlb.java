@@ -20,7 +20,7 @@
 //SOURCES config/Udp.java config/UdpSections.java
 //SOURCES demo/Demo.java demo/DemoApi.java demo/DemoBackend.java demo/Load.java
 //SOURCES health/HealthChecker.java health/HealthChecks.java health/HealthState.java health/Ticker.java health/HttpProbe.java health/Probe.java health/Reply.java
-//SOURCES health/SendExpectProbe.java
+//SOURCES health/SendExpectProbe.java health/UdpProbe.java
 //SOURCES memory/HeapTrimmer.java
 //SOURCES metrics/Metrics.java
 //SOURCES pool/Backend.java pool/BackendPool.java pool/Lease.java pool/Pools.java
@@ -36,6 +36,7 @@
 //SOURCES proxy/ConfigStages.java proxy/Listeners.java proxy/Server.java
 //SOURCES proxyproto/AcceptProxy.java proxyproto/HeaderEncoder.java proxyproto/ProxyHeader.java proxyproto/SendProxy.java
 //SOURCES tls/ClientHello.java tls/SniPreamble.java
+//SOURCES udp/Drop.java udp/Session.java udp/SessionTable.java udp/UdpListener.java proxy/UdpListeners.java traffic/Datagrams.java
 //FILES dashboard/index.html=dashboard/index.html dashboard/dashboard.js=dashboard/dashboard.js
 //FILES dashboard/dashboard.css=dashboard/dashboard.css
 // Serial GC, a young generation of 8 MiB and compact object headers (JDK 25): a proxy's live heap
