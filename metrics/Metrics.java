@@ -74,13 +74,34 @@ public final class Metrics implements Consumer<ConnectionRecord> {
                 .name("featherlb_connections_total")
                 .help("Connections forwarded to an endpoint (successful connects)")
                 .labelNames("route", "endpoint")
-                .callback(cb -> each(pools, (route, b) -> cb.call(b.connections(), route, b.address())))
+                .callback(cb -> each(pools, false, (route, b) -> cb.call(b.connections(), route, b.address())))
                 .register(registry);
         GaugeWithCallback.builder()
                 .name("featherlb_active_connections")
                 .help("Connections open to an endpoint now (including ones being connected)")
                 .labelNames("route", "endpoint")
-                .callback(cb -> each(pools, (route, b) -> cb.call(b.active(), route, b.address())))
+                .callback(cb -> each(pools, false, (route, b) -> cb.call(b.active(), route, b.address())))
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("featherlb_udp_sessions_total")
+                .help("UDP sessions (one client address:port each) opened to an endpoint")
+                .labelNames("route", "endpoint")
+                .callback(cb -> each(pools, true, (route, b) -> cb.call(b.connections(), route, b.address())))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("featherlb_udp_active_sessions")
+                .help("UDP sessions open to an endpoint now")
+                .labelNames("route", "endpoint")
+                .callback(cb -> each(pools, true, (route, b) -> cb.call(b.active(), route, b.address())))
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("featherlb_udp_datagrams_total")
+                .help("UDP datagrams forwarded: upstream is client to endpoint, downstream is endpoint to client")
+                .labelNames("route", "endpoint", "direction")
+                .callback(cb -> each(pools, true, (route, b) -> {
+                    cb.call(b.datagramsUp(), route, b.address(), "upstream");
+                    cb.call(b.datagramsDown(), route, b.address(), "downstream");
+                }))
                 .register(registry);
         CounterWithCallback.builder()
                 .name("featherlb_bytes_total")
@@ -132,6 +153,19 @@ public final class Metrics implements Consumer<ConnectionRecord> {
                 .register(registry);
     }
 
+    /**
+     * {@code featherlb_udp_dropped_total}: UDP datagrams dropped, by route and reason ({@code
+     * max_sessions}, {@code no_endpoint}, {@code too_large}, {@code queue_full}), read at each scrape.
+     */
+    public void udpDrops(Supplier<Map<String, Map<String, Long>>> counts) {
+        CounterWithCallback.builder()
+                .name("featherlb_udp_dropped_total")
+                .help("UDP datagrams dropped, by route and reason (max_sessions, no_endpoint, too_large, queue_full)")
+                .labelNames("route", "reason")
+                .callback(cb -> counts.get().forEach((route, reasons) -> reasons.forEach((reason, n) -> cb.call(n, route, reason))))
+                .register(registry);
+    }
+
     /** A counter without labels whose value is read from {@code value} at each scrape. */
     public void counter(String name, String help, LongSupplier value) {
         CounterWithCallback.builder().name(name).help(help).callback(cb -> cb.call(value.getAsLong())).register(registry);
@@ -145,6 +179,15 @@ public final class Metrics implements Consumer<ConnectionRecord> {
 
     private static void each(Supplier<List<BackendPool>> pools, PerEndpoint action) {
         for (BackendPool pool : pools.get()) {
+            String route = pool.route().name();
+            for (Backend backend : pool.backends()) action.visit(route, backend);
+        }
+    }
+
+    /** {@link #each} over the UDP routes ({@code udp}) or the TCP ones: sessions and connections are counted apart. */
+    private static void each(Supplier<List<BackendPool>> pools, boolean udp, PerEndpoint action) {
+        for (BackendPool pool : pools.get()) {
+            if ((pool.route().protocol() == config.Protocol.UDP) != udp) continue;
             String route = pool.route().name();
             for (Backend backend : pool.backends()) action.visit(route, backend);
         }

@@ -222,6 +222,17 @@ public final class Server implements AutoCloseable {
         return listeners.udp().running().stream().map(UdpListener::address).toList();
     }
 
+    /** UDP datagrams dropped, by route and reason ({@code featherlb_udp_dropped_total}); a removed route takes its counts with it. */
+    public Map<String, Map<String, Long>> udpDrops() {
+        Map<String, Map<String, Long>> all = new LinkedHashMap<>();
+        for (UdpListener listener : listeners.udp().running()) {
+            Map<String, Long> reasons = new LinkedHashMap<>();
+            listener.drops().forEach((why, n) -> reasons.put(why.label(), n));
+            all.put(listener.route().name(), reasons);
+        }
+        return all;
+    }
+
     /** The UDP routes' listeners: sessions open and datagrams dropped, by route. */
     public List<UdpListener> udpListeners() {
         return listeners.udp().running();

@@ -180,6 +180,10 @@ final class Session implements EventLoop.Handler {
                 end(Outcome.ENDPOINT_RESET);
                 return;
             }
+            if (!buffer.hasRemaining()) { // filled to the last byte: it may have been cut (a buffer below 65,536 bytes)
+                listener.dropped(Drop.TOO_LARGE);
+                continue;
+            }
             buffer.flip();
             int n = buffer.remaining();
             if (datagramsDown == 0) lease.answered(); // the endpoint is alive: a passive success

@@ -183,6 +183,10 @@ public final class UdpListener implements EventLoop.Handler, AutoCloseable {
                 continue;
             }
             if (from == null) break;
+            if (!shared.hasRemaining()) { // filled to the last byte: it may have been cut (a buffer below 65,536 bytes)
+                dropped(Drop.TOO_LARGE);
+                continue;
+            }
             shared.flip();
             fromClient((InetSocketAddress) from, shared, now);
         }
