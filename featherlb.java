@@ -129,6 +129,13 @@ import reload.Reloader;
             "        - {host: localhost, port: 8081, weight: 1, backup: false}",
             "          # health_check: {port: 9000}  # per endpoint: any check field",
             "          # send_proxy: v1       # per endpoint: overrides the route's",
+            "    - protocol: udp              # a UDP route (docs/udp.md); name host:port/udp",
+            "      host: 0.0.0.0",
+            "      port: 5353",
+            "      udp: {idle: 30s, responses: 1, max_sessions: 100000}",
+            "                                 # responses: absent = unlimited, 0 = one-way",
+            "      health_check: {type: send_expect, send_hex: \"...\", expect_hex: \"...\"}",
+            "      endpoints: [{host: dns1, port: 53}]",
             "  shutdown_grace: 10s",
             "  reuse_port: false              # true: a new process may bind the same ports",
             "  engine: loops                  # or virtual-threads: a thread per direction",
@@ -150,7 +157,7 @@ import reload.Reloader;
             "Tab completion in bash or zsh: source <(featherlb generate-completion)",
             "Without a clone, through the repository's jbang catalog:",
             "  jbang featherlb@<owner>/<repo> --config my.yaml",
-            "More in README.md and docs/: configuration, algorithms, health,",
+            "More in README.md and docs/: configuration, algorithms, health, udp,",
             "observability, reload, deployment, performance, e2e, development."})
 public final class featherlb implements Callable<Integer> {
     private static final System.Logger LOG = System.getLogger("featherlb");
