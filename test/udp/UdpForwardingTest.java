@@ -102,6 +102,31 @@ class UdpForwardingTest {
     }
 
     @Test
+    void weightsDrainAndBackupsChooseTheEndpointOfEachNewSession() throws Exception {
+        UdpPeers.assumeInstalled("dnsmasq");
+        try (UdpPeers peers = new UdpPeers()) {
+            int a = UdpPeers.freePort(), b = UdpPeers.freePort(), c = UdpPeers.freePort();
+            peers.dnsmasq(a, "192.0.2.1");
+            peers.dnsmasq(b, "192.0.2.2");
+            peers.dnsmasq(c, "192.0.2.3");
+            String yaml = dnsRoute("roundrobin", "responses: 1", "", a).replace("port: " + a + "}",
+                    "port: " + a + ", weight: 1}\n      - {host: 127.0.0.1, port: " + b + ", weight: 3}\n      - {host: 127.0.0.1, port: " + c + ", backup: true}");
+            try (Server server = new Server(config(yaml))) {
+                server.start();
+                InetSocketAddress at = server.udpAddresses().getFirst();
+                Map<String, Integer> answers = new TreeMap<>();
+                for (int i = 0; i < 80; i++) answers.merge(queryFromNewPort(at), 1, Integer::sum);
+                assertEquals(Map.of("192.0.2.1", 20, "192.0.2.2", 60), answers, "weights 1:3, the backup unused");
+                List<Backend> backends = server.pools().getFirst().backends();
+                backends.get(1).draining(true);
+                for (int i = 0; i < 10; i++) assertEquals("192.0.2.1", queryFromNewPort(at), "the drained one takes no new session");
+                backends.get(0).draining(true);
+                for (int i = 0; i < 10; i++) assertEquals("192.0.2.3", queryFromNewPort(at), "no primary left: the backup");
+            }
+        }
+    }
+
+    @Test
     void iphashKeepsAClientOnOneEndpointAcrossSessionsAndDigGetsTheAnswer() throws Exception {
         UdpPeers.assumeInstalled("dnsmasq", "dig");
         try (UdpPeers peers = new UdpPeers()) {

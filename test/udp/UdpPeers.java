@@ -38,10 +38,20 @@ final class UdpPeers implements AutoCloseable {
         }
     }
 
-    /** A free UDP port on 127.0.0.1 (free when asked: the peer binds it next). */
+    private static final java.util.Set<Integer> GIVEN = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * A port on 127.0.0.1 free for UDP and TCP both (dnsmasq binds both), when asked: the peer binds
+     * it next. Never the same twice in a run: a port just closed may be the kernel's next choice again.
+     */
     static int freePort() throws IOException {
-        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
-            return s.getLocalPort();
+        while (true) {
+            try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+                 java.net.ServerSocket tcp = new java.net.ServerSocket(s.getLocalPort(), 1, InetAddress.getLoopbackAddress())) {
+                if (GIVEN.add(s.getLocalPort())) return s.getLocalPort();
+            } catch (java.net.BindException inUseForTcp) {
+                // try another
+            }
         }
     }
 
