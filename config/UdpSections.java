@@ -60,9 +60,6 @@ final class UdpSections {
     /** A UDP route's {@code send_proxy} and {@code accept_proxy}. */
     static void proxy(Problems problems, Section s, ProxyProtocol proxy, Protocol protocol) {
         sendProxy(problems, s, proxy.send(), protocol);
-        if (protocol == Protocol.UDP && proxy.send() == ProxyProtocol.Send.V2) {
-            problems.at(s.value("send_proxy"), "send_proxy v2 on a udp route is not supported yet (expected off)");
-        }
         if (protocol == Protocol.UDP && proxy.accept() != null) {
             problems.at(s.key("accept_proxy"), "accept_proxy on a udp route is not supported yet (expected no accept_proxy)");
         }

@@ -106,7 +106,7 @@ public final class HealthChecker implements AutoCloseable {
         long next = System.nanoTime();
         boolean udp = route.protocol() == config.Protocol.UDP;
         while (!closed) {
-            String failure = udp ? UdpProbe.check(host, port, check, check.timeout()) : check(dialer, probe, host, port, check.timeout());
+            String failure = udp ? UdpProbe.check(host, port, check, header, check.timeout()) : check(dialer, probe, host, port, check.timeout());
             if (closed) return; // cut short by close(): says nothing about the endpoint
             if (failure != LOCAL) { // featherlb's own exhaustion: no verdict this round
                 if (failure != null && LOG.isLoggable(DEBUG)) {

@@ -23,11 +23,15 @@ final class UdpProbe {
     private UdpProbe() {
     }
 
-    /** One check; null when it passed, else why it failed. */
-    static String check(String host, int port, HealthCheck check, Duration timeout) {
+    /**
+     * One check; null when it passed, else why it failed. {@code header} (the PROXY v2 LOCAL header
+     * an endpoint with {@code send_proxy} wants before each datagram), or null, goes first in the datagram.
+     */
+    static String check(String host, int port, HealthCheck check, byte[] header, Duration timeout) {
         InetSocketAddress at = new InetSocketAddress(host, port);
         if (at.isUnresolved()) return "name does not resolve";
-        byte[] send = check.sendBytes();
+        byte[] probe = check.sendBytes();
+        byte[] send = header == null ? probe : java.nio.ByteBuffer.allocate(header.length + probe.length).put(header).put(probe).array();
         byte[] expect = check.expectBytes();
         long deadline = System.nanoTime() + timeout.toNanos();
         try (DatagramSocket socket = new DatagramSocket()) {

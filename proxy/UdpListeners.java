@@ -4,6 +4,7 @@ import static java.lang.System.Logger.Level.INFO;
 
 import config.Config;
 import config.Protocol;
+import config.ProxyProtocol;
 import config.Route;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -16,6 +17,7 @@ import loop.EventLoop;
 import pool.Backend;
 import pool.BackendPool;
 import pool.Pools;
+import proxyproto.HeaderEncoder;
 import traffic.ConnectionRecord;
 import udp.UdpListener;
 
@@ -27,6 +29,10 @@ import udp.UdpListener;
  */
 final class UdpListeners {
     private static final System.Logger LOG = System.getLogger(UdpListeners.class.getName());
+
+    /** send_proxy: v2 on a UDP route (or endpoint): a UDP4/UDP6 header before each datagram. */
+    private static final UdpListener.Header PROXY_V2 = (route, endpoint, client, destination) ->
+            route.proxy().sendTo(endpoint) == ProxyProtocol.Send.V2 ? HeaderEncoder.v2Udp(client, destination) : null;
 
     private final Consumer<ConnectionRecord> finished;
     private volatile List<UdpListener> running = List.of(); // replaced whole by commit()
@@ -73,7 +79,7 @@ final class UdpListeners {
                     prepared.after.add(kept);
                 } else {
                     EventLoop loop = loops.get(nextLoop++ % loops.size());
-                    UdpListener listener = new UdpListener(route, change.slot(route.name()), loop, finished, next.reusePort());
+                    UdpListener listener = new UdpListener(route, change.slot(route.name()), loop, finished, next.reusePort(), PROXY_V2);
                     prepared.opened.add(listener);
                     prepared.afterByKey.put(key(route), listener);
                     prepared.after.add(listener);

@@ -47,6 +47,10 @@ final class Session implements EventLoop.Handler {
     private final SelectionKey key;
     private final String route;
     private final int responsesWanted;
+    /** Written before each datagram, in the same datagram (the PROXY v2 header of send_proxy), or null. */
+    private final ByteBuffer header;
+    /** The largest UDP payload over IPv4: a header plus a datagram may be no more. */
+    static final int MAX_DATAGRAM = 65_507;
     private final Instant start = Instant.now();
     private final long startNanos = System.nanoTime();
     private ArrayDeque<ByteBuffer> queue; // to the endpoint, while its socket is full; null when empty
@@ -59,8 +63,9 @@ final class Session implements EventLoop.Handler {
      *
      * @throws IOException when the socket cannot be opened or connected (the lease is left to the caller)
      */
-    Session(UdpListener listener, InetSocketAddress client, Lease lease, InetSocketAddress endpoint, String route, int responsesWanted)
-            throws IOException {
+    Session(UdpListener listener, InetSocketAddress client, Lease lease, InetSocketAddress endpoint, String route, int responsesWanted,
+            byte[] header) throws IOException {
+        this.header = header == null ? null : ByteBuffer.wrap(header);
         this.listener = listener;
         this.client = client;
         this.lease = lease;
@@ -98,9 +103,13 @@ final class Session implements EventLoop.Handler {
         if (state != State.OPEN) return false;
         lastActive = now;
         int size = datagram.remaining();
+        if (header != null && header.capacity() + size > MAX_DATAGRAM) {
+            listener.dropped(Drop.TOO_LARGE); // with its PROXY header it would not fit one datagram
+            return true;
+        }
         if (queue == null) {
             try {
-                if (channel.write(datagram) > 0) {
+                if (write(datagram) > 0) {
                     countUp(size);
                     return afterUp();
                 }
@@ -122,6 +131,13 @@ final class Session implements EventLoop.Handler {
         copy.put(datagram).flip();
         queue.add(copy);
         return true;
+    }
+
+    /** One datagram to the endpoint: the header (if any) and {@code datagram} together, gathered. */
+    private long write(ByteBuffer datagram) throws IOException {
+        if (header == null) return channel.write(datagram);
+        header.rewind();
+        return channel.write(new ByteBuffer[] {header, datagram});
     }
 
     private void countUp(int size) {
@@ -150,7 +166,7 @@ final class Session implements EventLoop.Handler {
             ByteBuffer next;
             while ((next = queue.peek()) != null) {
                 int size = next.remaining();
-                if (channel.write(next) == 0) return;
+                if (write(next) == 0) return;
                 queue.poll();
                 countUp(size);
             }

@@ -79,12 +79,35 @@ public final class UdpListener implements EventLoop.Handler, AutoCloseable {
     private record Reply(ByteBuffer datagram, InetSocketAddress client) {
     }
 
+    /** What a session writes before each datagram to its endpoint (the PROXY v2 header of {@code send_proxy}). */
+    @FunctionalInterface
+    public interface Header {
+        /** The header for {@code client}'s datagrams to {@code endpoint} of {@code route}, sent to {@code destination}; null for none. */
+        byte[] of(Route route, config.Endpoint endpoint, InetSocketAddress client, InetSocketAddress destination);
+
+        Header NONE = (route, endpoint, client, destination) -> null;
+    }
+
+    private final Header header;
+    private final InetSocketAddress bound;
+
     /**
      * Binds {@code route}'s address; serving starts with {@link #start}.
      *
      * @param finished told of every session that ended, on the loop's thread: keep it short
      */
     public UdpListener(Route route, Pools.Slot slot, EventLoop loop, Consumer<ConnectionRecord> finished, boolean reusePort) throws IOException {
+        this(route, slot, loop, finished, reusePort, Header.NONE);
+    }
+
+    /**
+     * @param header what sessions write before each datagram ({@link Header#NONE}: nothing); the
+     *               destination it is given is the bound address (a wildcard when bound to one: a
+     *               datagram socket does not say which of the host's addresses a client sent to)
+     */
+    public UdpListener(Route route, Pools.Slot slot, EventLoop loop, Consumer<ConnectionRecord> finished, boolean reusePort, Header header)
+            throws IOException {
+        this.header = header;
         this.route = route;
         this.slot = slot;
         this.loop = loop;
@@ -98,6 +121,7 @@ public final class UdpListener implements EventLoop.Handler, AutoCloseable {
             channel.setOption(StandardSocketOptions.SO_RCVBUF, RECEIVE_BUFFER);
             channel.bind(new InetSocketAddress(route.host(), route.port()));
             channel.configureBlocking(false);
+            this.bound = (InetSocketAddress) channel.getLocalAddress();
         } catch (IOException e) {
             channel.close();
             throw new IOException("cannot listen on udp " + route.listenAddress() + " for route '" + route.name() + "': "
@@ -140,11 +164,7 @@ public final class UdpListener implements EventLoop.Handler, AutoCloseable {
 
     /** The bound address (the real port when the route asked for port 0). */
     public InetSocketAddress address() {
-        try {
-            return (InetSocketAddress) channel.getLocalAddress();
-        } catch (IOException e) {
-            throw new IllegalStateException("listener closed", e);
-        }
+        return bound;
     }
 
     /** Sessions open now. Any thread. */
@@ -239,7 +259,8 @@ public final class UdpListener implements EventLoop.Handler, AutoCloseable {
                 continue;
             }
             try {
-                Session session = new Session(this, client, lease, endpoint, current.name(), current.udp().responses());
+                byte[] first = header.of(current, backend.endpoint(), client, bound);
+                Session session = new Session(this, client, lease, endpoint, current.name(), current.udp().responses(), first);
                 lease.connected(true); // a session counted; health waits for a reply (a connected UDP socket proves nothing)
                 return session;
             } catch (IOException e) {

@@ -83,7 +83,7 @@ final class UdpPeers implements AutoCloseable {
         }
     }
 
-    private Process start(String... command) throws IOException {
+    Process start(String... command) throws IOException {
         Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         processes.add(p);
         return p;
