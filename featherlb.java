@@ -22,7 +22,7 @@
 //SOURCES health/SendExpectProbe.java
 //SOURCES memory/HeapTrimmer.java
 //SOURCES metrics/Metrics.java
-//SOURCES pool/Backend.java pool/BackendPool.java pool/Lease.java pool/Pools.java
+//SOURCES pool/Backend.java pool/BackendPool.java pool/Lease.java pool/Pools.java pool/Timing.java
 //SOURCES dial/ConnectFailure.java dial/Dialer.java dial/LocalFailure.java dial/TcpDialer.java
 //SOURCES loop/BufferPool.java loop/EventLoop.java
 //SOURCES routing/Learned.java routing/RouteTable.java routing/ServerNames.java

@@ -12,6 +12,7 @@ import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import pool.Backend;
 import pool.BackendPool;
+import pool.Timing;
 import dial.ConnectFailure;
 
 /**
@@ -159,6 +160,17 @@ public final class RoutesApi {
         map.put("bytes_up", backend.bytesUp());
         map.put("bytes_down", backend.bytesDown());
         map.put("connect_failures", failures);
+        map.put("connect_ms", quantiles(backend.connectTime()));
+        map.put("first_byte_ms", quantiles(backend.firstByteTime()));
         return map;
+    }
+
+    /** {@code {p50, p99}} in milliseconds, estimated from the buckets as Prometheus would; null each before any measurement. */
+    private static Map<String, Object> quantiles(Timing timing) {
+        Timing.Snapshot t = timing.snapshot();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("p50", t.quantileMillis(0.5));
+        m.put("p99", t.quantileMillis(0.99));
+        return m;
     }
 }

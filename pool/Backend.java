@@ -30,6 +30,8 @@ public final class Backend {
     private final LongAdder bytesUp = new LongAdder();
     private final LongAdder bytesDown = new LongAdder();
     private final LongAdder[] failures = new LongAdder[ConnectFailure.values().length];
+    private final Timing connectTime = new Timing();
+    private final Timing firstByteTime = new Timing();
     private final HealthState health;
     private volatile boolean draining;
     private volatile int weight;
@@ -169,6 +171,23 @@ public final class Backend {
     /** Bytes forwarded from this endpoint to clients ({@code downstream}). */
     public void sentDown(int bytes) {
         bytesDown.add(bytes);
+    }
+
+    /**
+     * How long its successful connects took: from the connect's start (a name's resolution
+     * included) to its completion; recorded by the dial, on the connection's loop.
+     */
+    public Timing connectTime() {
+        return connectTime;
+    }
+
+    /**
+     * How long it took to send its first byte on a connection: from the connect's completion to
+     * the first byte read from it (connections it sent nothing on are not counted); recorded on the
+     * connection's loop, by either engine.
+     */
+    public Timing firstByteTime() {
+        return firstByteTime;
     }
 
     public long bytesUp() {
