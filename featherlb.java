@@ -6,9 +6,11 @@
 //DEPS io.prometheus:prometheus-metrics-core:1.10.0
 //DEPS io.prometheus:prometheus-metrics-exporter-httpserver:1.10.0
 //DEPS io.prometheus:prometheus-metrics-instrumentation-jvm:1.10.0
+// the dashboard's charts (MIT), served from the classpath by admin/Dashboard
+//DEPS org.webjars.npm:uplot:1.6.30
 //SOURCES accesslog/AccessLogWriter.java accesslog/LineFormat.java
 //SOURCES admin/AdminServer.java admin/ApiException.java admin/ApiJson.java admin/ApiHandler.java admin/ApiRequest.java admin/ReloadApi.java
-//SOURCES admin/Dashboard.java admin/Reply.java admin/Router.java admin/RoutesApi.java
+//SOURCES admin/Dashboard.java admin/HistoryApi.java admin/Reply.java admin/Router.java admin/RoutesApi.java
 //SOURCES algorithms/Algorithm.java algorithms/Candidates.java algorithms/Strategy.java
 //SOURCES algorithms/SmoothRoundRobin.java algorithms/WeightedRandom.java algorithms/LeastConnections.java
 //SOURCES algorithms/PowerOfTwoChoices.java algorithms/Maglev.java
@@ -20,6 +22,7 @@
 //SOURCES demo/Demo.java demo/DemoApi.java demo/DemoBackend.java demo/Load.java
 //SOURCES health/HealthChecker.java health/HealthChecks.java health/HealthState.java health/Ticker.java health/HttpProbe.java health/Probe.java health/Reply.java
 //SOURCES health/SendExpectProbe.java
+//SOURCES history/History.java
 //SOURCES memory/HeapTrimmer.java
 //SOURCES metrics/Metrics.java
 //SOURCES pool/Backend.java pool/BackendPool.java pool/Lease.java pool/Pools.java pool/Timing.java
@@ -51,6 +54,7 @@ import static java.lang.System.Logger.Level.INFO;
 
 import accesslog.AccessLogWriter;
 import admin.AdminServer;
+import admin.HistoryApi;
 import admin.ReloadApi;
 import admin.Router;
 import admin.RoutesApi;
@@ -62,6 +66,7 @@ import config.Durations;
 import config.Engine;
 import config.SmallFile;
 import demo.Demo;
+import history.History;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -316,12 +321,15 @@ public final class featherlb implements Callable<Integer> {
         Signals.on("HUP", () -> Thread.ofPlatform().name("featherlb-reload").start(() -> reloader.reload("SIGHUP")));
         for (String signal : List.of("TERM", "INT")) Signals.on(signal, () -> stop.accept("SIG" + signal));
         AdminServer admin = null;
+        History history = null; // the dashboard's charts: only with the admin server, which serves them
         try {
             server.start();
             // after the listeners, so that the API never sees a half-built list of pools
             if (cfg.admin().isPresent()) {
                 Router api = new Router();
                 new RoutesApi(server::pools).register(api);
+                history = new History(server::pools, System::currentTimeMillis).start();
+                new HistoryApi(history).register(api);
                 new ReloadApi(() -> reloader.reload("admin API"), reloader::dryRun).register(api);
                 additions.register(api);
                 admin = new AdminServer(cfg.admin().get(), api, metrics.handler());
@@ -330,6 +338,7 @@ public final class featherlb implements Callable<Integer> {
         } catch (IOException e) {
             err.println("featherlb: " + e.getMessage());
             err.flush();
+            if (history != null) history.close();
             server.shutdown(Duration.ZERO);
             accessLog.close();
             return 1;
@@ -353,6 +362,7 @@ public final class featherlb implements Callable<Integer> {
         heapTrimmer.close();
         // the admin server stays up while connections drain, so the drain can be watched
         if (admin != null) admin.close();
+        if (history != null) history.close();
         accessLog.close(); // last: every connection has ended and been queued
         LOG.log(INFO, "stopped");
         return failed.get() ? 1 : 0;
