@@ -44,7 +44,7 @@ public final class Chart {
      */
     private static void overTime(StringBuilder svg, Fault.Report fault, int top) {
         svg.append(text(LEFT, top - 30, "start", "font-size=\"14\" font-weight=\"bold\"",
-                "Fault scenario: requests per second per backend over time (from the access logs); " + fault.victim() + " stopped and started"));
+                "Fault scenario over time: requests per second per backend (from the access logs)"));
         List<Fault.Row> rows = fault.rows();
         if (rows.isEmpty()) return;
         List<String> backends = rows.getFirst().hits().backends();
@@ -63,13 +63,16 @@ public final class Chart {
         double yMax = Math.max(step, Math.ceil(max / step) * step);
         axis(svg, top, yMax, step, v -> f("%.0f/s", v), v -> v / yMax);
         java.util.function.DoubleUnaryOperator x = t -> LEFT + PLOT_WIDTH * (t - x0) / (x1 - x0);
-        for (double t = Math.ceil(x0 / 5) * 5; t <= x1 + 1e-9; t += 5) { // a tick each 5 s
+        double tick = niceStep((x1 - x0) / 12);
+        for (long k = (long) Math.ceil(x0 / tick); k * tick <= x1 + 1e-9; k++) {
+            double t = k * tick;
             svg.append(f("<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#333\"/>\n", x.applyAsDouble(t), top + PLOT_HEIGHT, x.applyAsDouble(t), top + PLOT_HEIGHT + 4));
-            svg.append(text(x.applyAsDouble(t), top + PLOT_HEIGHT + 16, "middle", "", f("%+.0f s", t).replace("+0 s", "0 s")));
+            svg.append(text(x.applyAsDouble(t), top + PLOT_HEIGHT + 16, "middle", "", k == 0 ? "0 s" : f("%+.0f s", t)));
         }
         svg.append(text(LEFT + PLOT_WIDTH, top + PLOT_HEIGHT + 32, "end", "fill=\"#555\"", "seconds from the stop"));
         marker(svg, x.applyAsDouble(0), top, "#c00", "stop " + fault.victim());
         marker(svg, x.applyAsDouble(fault.downSeconds()), top, "#080", "start " + fault.victim());
+        StringBuilder dots = new StringBuilder(); // after every line, so that no line hides them
         for (int b = 0; b < backends.size(); b++) {
             StringBuilder points = new StringBuilder();
             String colour = BACKEND_COLOURS[b % BACKEND_COLOURS.length];
@@ -78,10 +81,19 @@ public final class Chart {
                 double rate = rows.get(i).hits().count(backends.get(b)) / seconds[i];
                 double px = x.applyAsDouble(from[i] + seconds[i] / 2), py = top + PLOT_HEIGHT - PLOT_HEIGHT * rate / yMax;
                 points.append(f("%.1f,%.1f ", px, py));
-                svg.append(f("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"%s\"><title>%s at %+.1f s: %.0f requests/s</title></circle>\n",
+                dots.append(f("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"%s\"><title>%s at %+.1f s: %.0f requests/s</title></circle>\n",
                         px, py, colour, backends.get(b), from[i] + seconds[i] / 2, rate));
             }
-            svg.append(f("<polyline points=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"/>\n", points.toString().strip(), colour));
+            // earlier backends wider, drawn first: equal shares (roundrobin) leave each line visible
+            double width = 2 + 2.5 * (backends.size() - 1 - b);
+            svg.append(f("<polyline points=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"%.1f\" stroke-linejoin=\"round\"/>\n",
+                    points.toString().strip(), colour, width));
+        }
+        svg.append(dots);
+        for (int b = 0; b < backends.size(); b++) {
+            int lx = LEFT + b * 100;
+            svg.append(f("<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>\n", lx, top - 22, BACKEND_COLOURS[b % BACKEND_COLOURS.length]));
+            svg.append(text(lx + 16, top - 12, "start", "", backends.get(b)));
         }
     }
 
