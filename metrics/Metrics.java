@@ -79,7 +79,8 @@ public final class Metrics implements Consumer<ConnectionRecord> {
 
     /**
      * Exposes every endpoint of {@code pools}, asked anew at each scrape (so that pools swapped by
-     * a reload show up): connections, active connections, bytes, connect failures, up, draining, weight.
+     * a reload show up): connections, active connections, bytes, connect failures, up, draining, weight; and
+     * each iphash route's Maglev fingerprint.
      */
     public void watch(Supplier<List<BackendPool>> pools) {
         CounterWithCallback.builder()
@@ -138,6 +139,15 @@ public final class Metrics implements Consumer<ConnectionRecord> {
         timing(pools, "featherlb_first_byte_seconds",
                 "How long an endpoint took to send its first byte on a connection, from the connect's completion",
                 Backend::firstByteTime);
+        // per iphash route, not per endpoint: equal on instances that send every client to the same endpoint
+        GaugeWithCallback.builder()
+                .name("featherlb_maglev_fingerprint")
+                .help("A fingerprint of an iphash route's Maglev table (48 bits): instances that send every client to the same endpoint have the same value")
+                .labelNames("route")
+                .callback(cb -> {
+                    for (BackendPool pool : pools.get()) pool.maglevFingerprint().ifPresent(f -> cb.call(f, pool.route().name()));
+                })
+                .register(registry);
     }
 
     /**
