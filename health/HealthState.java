@@ -86,6 +86,7 @@ public final class HealthState {
     /** When the half-open trial now out was claimed, or {@link #NO_TRIAL}. */
     private final AtomicLong trialSince = new AtomicLong(NO_TRIAL);
     private volatile String reason = "";
+    private volatile LastCheck lastCheck; // null until the first active check
 
     // guarded by this
     private boolean decided;
@@ -193,6 +194,20 @@ public final class HealthState {
         return !checkedDown && !ejected;
     }
 
+    /**
+     * The result of the last active check.
+     *
+     * @param atMillis when it ended, wall-clock milliseconds
+     * @param result   {@code passed}, or why it failed ("connect refused", "status 503")
+     */
+    public record LastCheck(long atMillis, String result) {
+    }
+
+    /** The last active check's result, or null before the first (or without active checks). */
+    public LastCheck lastCheck() {
+        return lastCheck;
+    }
+
     /** Why it is down ("connect refused x3"), or "" while it is up. */
     public String reason() {
         return healthy() ? "" : reason;
@@ -220,6 +235,7 @@ public final class HealthState {
     /** A health check passed ({@code failure} null) or failed with {@code failure} as the reason.
      * Called by the endpoint's check thread, one check after another. */
     public void checked(String failure) {
+        lastCheck = new LastCheck(System.currentTimeMillis(), failure == null ? "passed" : failure);
         boolean down = false;
         synchronized (this) {
             Rules r = rules;

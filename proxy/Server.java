@@ -161,24 +161,30 @@ public final class Server implements AutoCloseable {
      * Applies a new config while connections flow (see {@link Listeners#apply}). Invalid configs
      * never get here: the caller has already loaded and validated the whole file.
      *
-     * @return what changed, in words for the log
+     * @return what changed ({@link ConfigDiff#summary} in words for the log)
      * @throws IOException when a new listening address cannot be bound; then nothing has changed
      */
-    public synchronized String reload(Config next) throws IOException {
+    public synchronized ConfigDiff reload(Config next) throws IOException {
         if (stopping) throw new IllegalStateException("shutting down");
         if (next.engine() != engine) {
             LOG.log(WARNING, "{0} names engine: {1}, but the engine is chosen at start: still forwarding with {2} (restart to change it)",
                     next.source(), next.engine().configName(), engine.configName());
         }
-        return apply(next);
+        ConfigDiff diff = ConfigDiff.between(config, next);
+        apply(next);
+        return diff;
     }
 
-    private String apply(Config next) throws IOException {
-        String changes = listeners.apply(next, loops);
+    /** What {@link #reload}ing {@code next} would change now; changes nothing (a dry run). */
+    public synchronized ConfigDiff diff(Config next) {
+        return ConfigDiff.between(config, next);
+    }
+
+    private void apply(Config next) throws IOException {
+        listeners.apply(next, loops);
         if (config != next && globalLimit(next) != limit.max()) limit.resize(globalLimit(next));
         config = next;
         restartChecks();
-        return changes;
     }
 
     /**
