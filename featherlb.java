@@ -6,6 +6,11 @@
 //DEPS io.prometheus:prometheus-metrics-core:1.10.0
 //DEPS io.prometheus:prometheus-metrics-exporter-httpserver:1.10.0
 //DEPS io.prometheus:prometheus-metrics-instrumentation-jvm:1.10.0
+// DNS discovery: dnsjava (BSD-3-Clause) asks the server itself, no cache of its own or the JVM's; its
+// SLF4J lines go to java.util.logging, where featherlb's own System.Logger lines go
+//DEPS dnsjava:dnsjava:3.6.3
+//DEPS org.slf4j:slf4j-api:2.0.20
+//DEPS org.slf4j:slf4j-jdk14:2.0.20
 //SOURCES accesslog/AccessLogWriter.java accesslog/LineFormat.java
 //SOURCES admin/AdminServer.java admin/ApiException.java admin/ApiJson.java admin/ApiHandler.java admin/ApiRequest.java admin/ReloadApi.java
 //SOURCES admin/Dashboard.java admin/Reply.java admin/Router.java admin/RoutesApi.java
@@ -17,6 +22,7 @@
 //SOURCES config/Durations.java config/Endpoint.java config/Problems.java config/Protocol.java config/ProxyProtocol.java config/Route.java config/Section.java config/Sni.java config/Timeouts.java
 //SOURCES config/ListenAddresses.java config/SmallFile.java config/TlsProxySections.java config/YamlLimits.java
 //SOURCES config/Health.java config/HealthCheck.java config/HealthSections.java config/Passive.java
+//SOURCES config/Discovery.java config/DiscoverySections.java
 //SOURCES demo/Demo.java demo/DemoApi.java demo/DemoBackend.java demo/Load.java
 //SOURCES health/HealthChecker.java health/HealthChecks.java health/HealthState.java health/Ticker.java health/HttpProbe.java health/Probe.java health/Reply.java
 //SOURCES health/SendExpectProbe.java

@@ -53,16 +53,18 @@ class SchemaTest {
     static final Schema SCHEMA = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_7).getSchema(SCHEMA_TREE);
 
     /** Optional scalar keys without a {@code default} in the schema, and why none can be written. */
-    static final Map<String, String> NO_DEFAULT = Map.of(
-            "/routes/*/name", "host:port of the listener",
-            "/routes/*/slow_start", "off (zero) is not a duration one can write",
-            "/routes/*/health_check/send", "nothing, which is not a value one can write",
-            "/routes/*/health_check/expect", "required for send_expect, else unused",
-            "/routes/*/health_check/port", "the endpoint's own port",
-            "/routes/*/endpoints/*/health_check/*", "the route's",
-            "/routes/*/endpoints/*/send_proxy", "the route's",
-            "/admin/token_file", "no token",
-            "/max_connections", "derived from the file-descriptor limit of the machine it runs on");
+    static final Map<String, String> NO_DEFAULT = Map.ofEntries(
+            Map.entry("/routes/*/name", "host:port of the listener"),
+            Map.entry("/routes/*/slow_start", "off (zero) is not a duration one can write"),
+            Map.entry("/routes/*/health_check/send", "nothing, which is not a value one can write"),
+            Map.entry("/routes/*/health_check/expect", "required for send_expect, else unused"),
+            Map.entry("/routes/*/health_check/port", "the endpoint's own port"),
+            Map.entry("/routes/*/endpoints/*/health_check/*", "the route's"),
+            Map.entry("/routes/*/endpoints/*/send_proxy", "the route's"),
+            Map.entry("/routes/*/discovery/nameserver", "the system's resolvers, from /etc/resolv.conf"),
+            Map.entry("/routes/*/endpoints/*/discover/*", "dns with its port, or srv: the item says which"),
+            Map.entry("/admin/token_file", "no token"),
+            Map.entry("/max_connections", "derived from the file-descriptor limit of the machine it runs on"));
 
     /** Keys whose meaning depends on another key, set beside them when they are tried. */
     static final Map<String, Map<String, Object>> CONTEXT = Map.of(
@@ -406,6 +408,8 @@ class SchemaTest {
 
     private static Object sample(JsonNode schema, String path) {
         JsonNode s = resolve(schema);
+        // a mapping whose keys depend on each other (discover: dns with port, or srv) is sampled by its first example
+        if (s.has("examples")) return MAPPER.convertValue(s.get("examples").get(0), Object.class);
         if (s.has("properties")) {
             Map<String, Object> map = new LinkedHashMap<>();
             Set<String> required = new TreeSet<>();
@@ -417,8 +421,14 @@ class SchemaTest {
             }
             return map;
         }
-        if (s.has("items")) return new ArrayList<>(List.of(sample(s.get("items"), path + "/*")));
-        if (s.has("examples")) return MAPPER.convertValue(s.get("examples").get(0), Object.class);
+        if (s.has("items")) {
+            JsonNode items = resolve(s.get("items"));
+            List<Object> list = new ArrayList<>();
+            // items of several kinds (an endpoint listed, or a discover item): one of each
+            if (items.has("anyOf") && !items.has("properties")) items.get("anyOf").values().forEach(kind -> list.add(sample(kind, path + "/*")));
+            else list.add(sample(items, path + "/*"));
+            return list;
+        }
         if (s.has("minimum")) return s.get("minimum").asLong();
         return "x";
     }
@@ -432,7 +442,7 @@ class SchemaTest {
             ((Map<String, Object>) at).put(key, value);
         } else if (key.equals("*")) {
             for (Object item : (List<Object>) at) put(item, path.substring(slash), value);
-        } else {
+        } else if (((Map<String, Object>) at).get(key) != null) { // an item of another kind (a listed endpoint has no discover:) has not the key
             put(((Map<String, Object>) at).get(key), path.substring(slash), value);
         }
     }
