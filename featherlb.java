@@ -23,6 +23,7 @@
 //SOURCES config/ListenAddresses.java config/SmallFile.java config/TlsProxySections.java config/YamlLimits.java
 //SOURCES config/Health.java config/HealthCheck.java config/HealthSections.java config/Passive.java
 //SOURCES config/Discovery.java config/DiscoverySections.java
+//SOURCES discovery/Counts.java discovery/Discoveries.java discovery/DnsjavaResolver.java discovery/Resolver.java discovery/RouteDiscovery.java
 //SOURCES demo/Demo.java demo/DemoApi.java demo/DemoBackend.java demo/Load.java
 //SOURCES health/HealthChecker.java health/HealthChecks.java health/HealthState.java health/Ticker.java health/HttpProbe.java health/Probe.java health/Reply.java
 //SOURCES health/SendExpectProbe.java

@@ -106,6 +106,11 @@ public record Route(String name, String host, int port, Strategy strategy, List<
         return new Route(name, host, port, strategy, next, timeouts, maxConnections, retries, health, retryEmpty, protocol, sni, proxy, discovery);
     }
 
+    /** This route with other {@code discover:} items and {@code discovery:} settings. */
+    public Route withDiscovery(Discovery next) {
+        return new Route(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty, protocol, sni, proxy, next);
+    }
+
     /** This route with another {@code sni} (the loader gives every route of an address its timeout). */
     public Route withSni(Sni next) {
         return new Route(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty, protocol, next, proxy, discovery);
