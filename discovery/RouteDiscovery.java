@@ -30,8 +30,12 @@ import java.util.Set;
  */
 public final class RouteDiscovery implements Runnable {
     private static final System.Logger LOG = System.getLogger(RouteDiscovery.class.getName());
-    /** The longest a lookup (all its queries, SRV's targets too) waits: then it failed. */
-    public static final Duration MAX_TIMEOUT = Duration.ofSeconds(2);
+    /**
+     * How long a lookup (all its queries, SRV's targets too) waits before it has failed, whatever
+     * the interval: a first lookup in a cold JVM took over 500 ms here (dnsjava's classes and
+     * threads start), and a round that runs over the interval only starts the next one later.
+     */
+    public static final Duration TIMEOUT = Duration.ofSeconds(2);
 
     /**
      * Where a changed endpoint set goes: the server, which puts it in force for {@code from}'s route
@@ -77,12 +81,6 @@ public final class RouteDiscovery implements Runnable {
         return new LinkedHashMap<>(answers);
     }
 
-    /** How long a lookup waits: the interval, at most {@link #MAX_TIMEOUT}. */
-    Duration timeout() {
-        Duration interval = route.discovery().interval();
-        return interval.compareTo(MAX_TIMEOUT) < 0 ? interval : MAX_TIMEOUT;
-    }
-
     /** Looks up, applies, waits, until interrupted (a reload replaced this discovery, or the server stops). */
     @Override
     public void run() {
@@ -109,7 +107,7 @@ public final class RouteDiscovery implements Runnable {
             List<Resolver.Found> found;
             String result;
             try {
-                found = resolver.lookup(source, discovery.nameserver(), timeout());
+                found = resolver.lookup(source, discovery.nameserver(), TIMEOUT);
                 result = found.isEmpty() ? "empty" : "ok";
             } catch (IOException e) {
                 found = null;
