@@ -296,6 +296,7 @@ public final class featherlb implements Callable<Integer> {
         Server server = new Server(cfg, Dialer.TCP, metrics.andThen(accessLog));
         metrics.watch(server::pools);
         metrics.rejections(server::rejections);
+        metrics.discovery(server.discoveryCounts());
         metrics.counter("featherlb_access_log_dropped", "Access log lines dropped because the writer could not keep up", accessLog::dropped);
         Reloader reloader = new Reloader(file, server, c -> engine == null ? c : c.withEngine(engine));
         CountDownLatch stopped = new CountDownLatch(1);

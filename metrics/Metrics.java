@@ -120,6 +120,28 @@ public final class Metrics implements Consumer<ConnectionRecord> {
                 .labelNames("route", "endpoint")
                 .callback(cb -> each(pools, (route, b) -> cb.call(b.weight(), route, b.address())))
                 .register(registry);
+        GaugeWithCallback.builder()
+                .name("featherlb_endpoint_info")
+                .help("1 for each endpoint, labelled with where it came from: config, or the discover item that found it (dns:NAME, srv:NAME)")
+                .labelNames("route", "endpoint", "source")
+                .callback(cb -> each(pools, (route, b) -> cb.call(1, route, b.address(), b.endpoint().source())))
+                .register(registry);
+    }
+
+    /** The DNS discovery's counts ({@link discovery.Counts}), read at each scrape. */
+    public void discovery(discovery.Counts counts) {
+        CounterWithCallback.builder()
+                .name("featherlb_discovery_lookups_total")
+                .help("DNS lookups of a route's discover item, by result: ok, empty (no such name or no records), failed (no answer, SERVFAIL)")
+                .labelNames("route", "source", "result")
+                .callback(cb -> counts.lookups().forEach(c -> cb.call(c.value(), c.route(), c.source(), c.what())))
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("featherlb_discovery_changes_total")
+                .help("Endpoints a discover item added, removed or changed (weight or backup) in a route")
+                .labelNames("route", "source", "change")
+                .callback(cb -> counts.changes().forEach(c -> cb.call(c.value(), c.route(), c.source(), c.what())))
+                .register(registry);
     }
 
     /** {@code featherlb_rejected_total}: closed before a route was chosen, by listening address and reason, read at each scrape. */
