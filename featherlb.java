@@ -30,7 +30,7 @@
 //SOURCES memory/HeapTrimmer.java
 //SOURCES metrics/Metrics.java
 //SOURCES pool/Backend.java pool/BackendPool.java pool/Lease.java pool/Pools.java
-//SOURCES dial/ConnectFailure.java dial/Dialer.java dial/LocalFailure.java dial/TcpDialer.java
+//SOURCES dial/ConnectFailure.java dial/Dialer.java dial/JvmResolver.java dial/LocalFailure.java dial/TcpDialer.java
 //SOURCES loop/BufferPool.java loop/EventLoop.java
 //SOURCES routing/Learned.java routing/RouteTable.java routing/ServerNames.java
 //SOURCES traffic/ConnectionRecord.java traffic/Outcome.java
@@ -44,6 +44,8 @@
 //SOURCES tls/ClientHello.java tls/SniPreamble.java
 //FILES dashboard/index.html=dashboard/index.html dashboard/dashboard.js=dashboard/dashboard.js
 //FILES dashboard/dashboard.css=dashboard/dashboard.css
+// the JVM's own resolver, declared before dnsjava's provider (whose class a fat jar cannot load): dial/JvmResolver.java
+//FILES META-INF/services/java.net.spi.InetAddressResolverProvider=build/inet-address-resolver-provider
 // Serial GC, a young generation of 8 MiB and compact object headers (JDK 25): a proxy's live heap
 // is mostly its parked connections, so a small eden and smaller objects keep idle memory down.
 // TrimNativeHeapInterval: glibc keeps what the JIT's arenas and bursts of connections freed (10+ MiB
