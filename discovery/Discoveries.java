@@ -57,8 +57,7 @@ public final class Discoveries implements AutoCloseable {
             }
             routes.add(route.withEndpoints(RouteDiscovery.endpoints(route, known(now, route))));
         }
-        return new Config(config.source(), routes, config.shutdownGrace(), config.reusePort(), config.admin(), config.accessLog(),
-                config.maxConnections(), config.engine());
+        return config.withRoutes(routes);
     }
 
     /**

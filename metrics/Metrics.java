@@ -67,7 +67,8 @@ public final class Metrics implements Consumer<ConnectionRecord> {
 
     /**
      * Exposes every endpoint of {@code pools}, asked anew at each scrape (so that pools swapped by
-     * a reload show up): connections, active connections, bytes, connect failures, up, draining, weight.
+     * a reload show up): connections, active connections, bytes, connect failures, up, draining, weight; and
+     * each iphash route's Maglev fingerprint.
      */
     public void watch(Supplier<List<BackendPool>> pools) {
         CounterWithCallback.builder()
@@ -125,6 +126,15 @@ public final class Metrics implements Consumer<ConnectionRecord> {
                 .help("1 for each endpoint, labelled with where it came from: config, or the discover item that found it (dns:NAME, srv:NAME)")
                 .labelNames("route", "endpoint", "source")
                 .callback(cb -> each(pools, (route, b) -> cb.call(1, route, b.address(), b.endpoint().source())))
+                .register(registry);
+        // per iphash route, not per endpoint: equal on instances that send every client to the same endpoint
+        GaugeWithCallback.builder()
+                .name("featherlb_maglev_fingerprint")
+                .help("A fingerprint of an iphash route's Maglev table (48 bits): instances that send every client to the same endpoint have the same value")
+                .labelNames("route")
+                .callback(cb -> {
+                    for (BackendPool pool : pools.get()) pool.maglevFingerprint().ifPresent(f -> cb.call(f, pool.route().name()));
+                })
                 .register(registry);
     }
 
