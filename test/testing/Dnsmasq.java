@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
 public final class Dnsmasq implements AutoCloseable {
     private static final Path BINARY = Path.of("/usr/sbin/dnsmasq");
     private final Path folder;
-    private final Process process;
+    private Process process; // set once started
     public final int port;
 
     public static boolean available() {
@@ -31,24 +31,49 @@ public final class Dnsmasq implements AutoCloseable {
     public Dnsmasq(List<String> srvHosts) throws IOException, InterruptedException {
         folder = Files.createTempDirectory("featherlb-dnsmasq");
         Files.createDirectories(folder.resolve("hosts"));
-        int chosen;
-        try (DatagramSocket probe = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
-            chosen = probe.getLocalPort();
+        // dnsmasq binds the port for UDP and TCP: a port free for UDP may be a listener's of another
+        // test running meanwhile; then it exits at once, and another port is tried
+        Process started = null;
+        int chosen = 0;
+        for (int attempt = 0; attempt < 10 && started == null; attempt++) {
+            chosen = freePort();
+            started = start(chosen, srvHosts);
         }
-        port = chosen;
-        List<String> command = new ArrayList<>(List.of(BINARY.toString(), "--no-daemon", "--port=" + port, "--listen-address=127.0.0.1",
-                "--bind-interfaces", "--no-resolv", "--no-hosts", "--local=/test/", "--hostsdir=" + folder.resolve("hosts"),
-                "--pid-file=", "--user=root", "--log-queries", "--log-facility=-"));
-        for (String srv : srvHosts) command.add("--srv-host=" + srv);
-        process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(folder.resolve("dnsmasq.log").toFile()).start();
-        // ready when it logs that it started (or gone, with the reason in its log)
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (System.nanoTime() < deadline && process.isAlive() && !log().contains("started, version")) Thread.sleep(20);
-        if (!process.isAlive() || !log().contains("started, version")) {
+        if (started == null) {
             String log = log();
             close();
             throw new IOException("dnsmasq did not start: " + log);
         }
+        process = started;
+        port = chosen;
+    }
+
+    /** A loopback port free for both UDP and TCP when asked. */
+    private static int freePort() throws IOException {
+        while (true) {
+            try (DatagramSocket udp = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+                 java.net.ServerSocket tcp = new java.net.ServerSocket(udp.getLocalPort(), 1, InetAddress.getLoopbackAddress())) {
+                return tcp.getLocalPort();
+            } catch (java.net.BindException taken) {
+                // that port is a TCP listener's: ask for another
+            }
+        }
+    }
+
+    /** dnsmasq on {@code port}, ready; null when it exited (the port was taken meanwhile). */
+    private Process start(int port, List<String> srvHosts) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(BINARY.toString(), "--no-daemon", "--port=" + port, "--listen-address=127.0.0.1",
+                "--bind-interfaces", "--no-resolv", "--no-hosts", "--local=/test/", "--hostsdir=" + folder.resolve("hosts"),
+                "--pid-file=", "--user=root", "--log-queries", "--log-facility=-"));
+        for (String srv : srvHosts) command.add("--srv-host=" + srv);
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(folder.resolve("dnsmasq.log").toFile()).start();
+        // ready when it logs that it started (or gone, with the reason in its log)
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < deadline && p.isAlive() && !log().contains("started, version")) Thread.sleep(20);
+        if (p.isAlive() && log().contains("started, version")) return p;
+        p.destroy();
+        p.waitFor(5, TimeUnit.SECONDS);
+        return null;
     }
 
     /** Sets the A records of {@code name} (all of them: none removes the name), as one file replaced whole. */
@@ -77,8 +102,10 @@ public final class Dnsmasq implements AutoCloseable {
 
     @Override
     public void close() throws IOException, InterruptedException {
-        process.destroy();
-        if (!process.waitFor(10, TimeUnit.SECONDS)) process.destroyForcibly().waitFor();
+        if (process != null) {
+            process.destroy();
+            if (!process.waitFor(10, TimeUnit.SECONDS)) process.destroyForcibly().waitFor();
+        }
         try (var files = Files.walk(folder)) {
             files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
