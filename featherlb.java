@@ -8,6 +8,11 @@
 //DEPS io.prometheus:prometheus-metrics-instrumentation-jvm:1.10.0
 // the dashboard's charts (MIT), served from the classpath by admin/Dashboard
 //DEPS org.webjars.npm:uplot:1.6.30
+// DNS discovery: dnsjava (BSD-3-Clause) asks the server itself, no cache of its own or the JVM's; its
+// SLF4J lines go to java.util.logging, where featherlb's own System.Logger lines go
+//DEPS dnsjava:dnsjava:3.6.3
+//DEPS org.slf4j:slf4j-api:2.0.20
+//DEPS org.slf4j:slf4j-jdk14:2.0.20
 //SOURCES accesslog/AccessLogWriter.java accesslog/LineFormat.java
 //SOURCES admin/AdminServer.java admin/ApiException.java admin/ApiJson.java admin/ApiHandler.java admin/ApiRequest.java admin/ReloadApi.java
 //SOURCES admin/Dashboard.java admin/HistoryApi.java admin/Probes.java admin/Reply.java admin/Router.java admin/RoutesApi.java
@@ -20,6 +25,8 @@
 //SOURCES config/ListenAddresses.java config/SmallFile.java config/TlsProxySections.java config/YamlLimits.java config/LimitSections.java config/PerClient.java
 //SOURCES config/Health.java config/HealthCheck.java config/HealthSections.java config/Passive.java
 //SOURCES config/Udp.java config/UdpSections.java
+//SOURCES config/Discovery.java config/DiscoverySections.java
+//SOURCES discovery/Counts.java discovery/Discoveries.java discovery/DnsjavaResolver.java discovery/Resolver.java discovery/RouteDiscovery.java
 //SOURCES demo/Demo.java demo/DemoApi.java demo/DemoBackend.java demo/Load.java
 //SOURCES health/HealthChecker.java health/HealthChecks.java health/HealthState.java health/Ticker.java health/HttpProbe.java health/Probe.java health/Reply.java
 //SOURCES health/SendExpectProbe.java health/UdpProbe.java
@@ -27,7 +34,7 @@
 //SOURCES memory/HeapTrimmer.java
 //SOURCES metrics/Metrics.java
 //SOURCES pool/Backend.java pool/BackendPool.java pool/Lease.java pool/Pools.java pool/Timing.java
-//SOURCES dial/ConnectFailure.java dial/Dialer.java dial/LocalFailure.java dial/TcpDialer.java
+//SOURCES dial/ConnectFailure.java dial/Dialer.java dial/JvmResolver.java dial/LocalFailure.java dial/TcpDialer.java
 //SOURCES loop/BufferPool.java loop/EventLoop.java
 //SOURCES routing/Learned.java routing/RouteTable.java routing/ServerNames.java
 //SOURCES traffic/ConnectionRecord.java traffic/Outcome.java
@@ -42,6 +49,8 @@
 //SOURCES udp/Drop.java udp/Session.java udp/SessionTable.java udp/UdpListener.java proxy/UdpListeners.java traffic/Datagrams.java
 //FILES dashboard/index.html=dashboard/index.html dashboard/dashboard.js=dashboard/dashboard.js
 //FILES dashboard/dashboard.css=dashboard/dashboard.css
+// the JVM's own resolver, declared before dnsjava's provider (whose class a fat jar cannot load): dial/JvmResolver.java
+//FILES META-INF/services/java.net.spi.InetAddressResolverProvider=build/inet-address-resolver-provider
 // Serial GC, a young generation of 8 MiB and compact object headers (JDK 25): a proxy's live heap
 // is mostly its parked connections, so a small eden and smaller objects keep idle memory down.
 // TrimNativeHeapInterval: glibc keeps what the JIT's arenas and bursts of connections freed (10+ MiB
@@ -313,6 +322,7 @@ public final class featherlb implements Callable<Integer> {
         metrics.refusals(server::refusals);
         metrics.timeouts(server::timeouts);
         metrics.udpDrops(server::udpDrops);
+        metrics.discovery(server.discoveryCounts());
         metrics.counter("featherlb_access_log_dropped", "Access log lines dropped because the writer could not keep up", accessLog::dropped);
         Reloader reloader = new Reloader(file, server, c -> engine == null ? c : c.withEngine(engine));
         CountDownLatch stopped = new CountDownLatch(1);

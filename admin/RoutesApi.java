@@ -171,6 +171,7 @@ public final class RoutesApi {
         map.put("draining", backend.draining());
         map.put("weight", backend.weight());
         map.put("backup", backend.endpoint().backup());
+        map.put("source", backend.endpoint().source());
         map.put("active", backend.active());
         map.put("connections", backend.connections());
         map.put("bytes_up", backend.bytesUp());

@@ -108,6 +108,12 @@ function createEndpoint(routeView, routeName, endpoint, index) {
   swatch.style.background = color;
   address.append(swatch, el('span', null, endpoint.address));
   if (endpoint.backup) address.append(el('span', 'backup', 'backup'));
+  // where it came from: a discover item (dns:NAME, srv:NAME); listed ones (config) need no tag
+  if (endpoint.source && endpoint.source !== 'config') {
+    const source = el('span', 'backup source', endpoint.source);
+    source.title = 'found in DNS by the discover item ' + endpoint.source;
+    address.append(source);
+  }
   const pill = el('span', 'pill');
   const state = el('div');
   state.append(pill);

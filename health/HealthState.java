@@ -346,6 +346,15 @@ public final class HealthState {
         return r.closeOnDown() && wentDown != null;
     }
 
+    /**
+     * The endpoint joined a pool that was already serving (a reload or a discovery added it): with
+     * slow start, its weight ramps from now, as one that came back up (an endpoint listed at start
+     * takes its full share at once: all start together).
+     */
+    public void joined() {
+        if (rules.stepNanos() != 0) rampStart.set(now());
+    }
+
     /** Under the monitor: logs a change to up and starts the slow-start ramp from {@code since}. */
     private void becameUp(String why, long since) {
         Rules r = rules;

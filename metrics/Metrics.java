@@ -160,6 +160,12 @@ public final class Metrics implements Consumer<ConnectionRecord> {
         timing(pools, "featherlb_first_byte_seconds",
                 "How long an endpoint took to send its first byte on a connection, from the connect's completion",
                 Backend::firstByteTime);
+        GaugeWithCallback.builder()
+                .name("featherlb_endpoint_info")
+                .help("1 for each endpoint, labelled with where it came from: config, or the discover item that found it (dns:NAME, srv:NAME)")
+                .labelNames("route", "endpoint", "source")
+                .callback(cb -> each(pools, (route, b) -> cb.call(1, route, b.address(), b.endpoint().source())))
+                .register(registry);
         // per iphash route, not per endpoint: equal on instances that send every client to the same endpoint
         GaugeWithCallback.builder()
                 .name("featherlb_maglev_fingerprint")
@@ -197,6 +203,22 @@ public final class Metrics implements Consumer<ConnectionRecord> {
                 return name;
             }
         });
+    }
+
+    /** The DNS discovery's counts ({@link discovery.Counts}), read at each scrape. */
+    public void discovery(discovery.Counts counts) {
+        CounterWithCallback.builder()
+                .name("featherlb_discovery_lookups_total")
+                .help("DNS lookups of a route's discover item, by result: ok, empty (no such name or no records), failed (no answer, SERVFAIL)")
+                .labelNames("route", "source", "result")
+                .callback(cb -> counts.lookups().forEach(c -> cb.call(c.value(), c.route(), c.source(), c.what())))
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("featherlb_discovery_changes_total")
+                .help("Endpoints a discover item added, removed or changed (weight or backup) in a route")
+                .labelNames("route", "source", "change")
+                .callback(cb -> counts.changes().forEach(c -> cb.call(c.value(), c.route(), c.source(), c.what())))
+                .register(registry);
     }
 
     /** {@code featherlb_rejected_total}: closed before a route was chosen, by listening address and reason, read at each scrape. */

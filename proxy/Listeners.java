@@ -47,6 +47,14 @@ final class Listeners {
         return running;
     }
 
+    /** What the route's discover items add to its listed endpoints, for the log line of a new listener. */
+    private static String discovered(Route route) {
+        var sources = route.discovery().sources();
+        if (sources.isEmpty()) return "";
+        return (route.endpoints().isEmpty() ? "" : ", ") + "what " + sources.stream().map(config.Discovery.Source::describe)
+                .collect(Collectors.joining(", ")) + " find" + (sources.size() == 1 ? "s" : "") + " in DNS";
+    }
+
     /**
      * Makes the running listeners match {@code next}, in two phases so that a failure changes
      * nothing: first bind every new listening address and build every route's pool, then swap.
@@ -110,7 +118,7 @@ final class Listeners {
                 LOG.log(INFO, "route {0}: listening on {1}, {2} over {3}", route.name(), address(listener.address()),
                         route.strategy().configName(), route.endpoints().stream()
                                 .map(e -> e.address() + (e.weight() != 1 ? " weight " + e.weight() : "") + (e.backup() ? " backup" : ""))
-                                .collect(Collectors.joining(", ")));
+                                .collect(Collectors.joining(", ")) + discovered(route));
             }
         }
         for (TcpListener listener : before) {
