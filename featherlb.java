@@ -317,7 +317,7 @@ public final class featherlb implements Callable<Integer> {
             // after the listeners, so that the API never sees a half-built list of pools
             if (cfg.admin().isPresent()) {
                 Router api = new Router();
-                new RoutesApi(server::pools).register(api);
+                new RoutesApi(server::pools, server::rejections).register(api);
                 new ReloadApi(() -> reloader.reload("admin API")).register(api);
                 additions.register(api);
                 admin = new AdminServer(cfg.admin().get(), api, metrics.handler());

@@ -226,6 +226,19 @@ public final class Server implements AutoCloseable {
         return all;
     }
 
+    /**
+     * The rejections of the listening address that serves the route named {@code route} (as
+     * {@link #rejections()}: shared by every route of that address), empty when no listener serves it.
+     */
+    public Map<String, Long> rejections(String route) {
+        for (TcpListener listener : listeners.running()) {
+            for (BackendPool pool : listener.table().pools()) {
+                if (pool.route().name().equals(route)) return listener.rejections();
+            }
+        }
+        return Map.of();
+    }
+
     /** The live endpoint state of each route, in config order. */
     public List<BackendPool> pools() {
         return pools.all();
