@@ -25,7 +25,8 @@ import picocli.CommandLine.Option;
         description = {
             "Runs featherlb's docker compose end-to-end test: builds the featherlb image,",
             "brings up compose.yaml (nginx backends, featherlb, wrk clients), runs one",
-            "scenario per algorithm, a weighted one and a fault one, takes the stack down",
+            "scenario per algorithm, a weighted one, a fault one, a PROXY protocol and an",
+            "SNI routing one, takes the stack down",
             "and writes test/e2e/runs/<datetime>.log and .svg.",
             "Images: FEATHERLB_JAVA_IMAGE, FEATHERLB_NGINX_IMAGE and FEATHERLB_WRK_IMAGE",
             "replace the public ones.", ""},
