@@ -23,6 +23,8 @@ import java.util.Map;
 final class TlsProxy {
     static final String NAME = "localhost";
     static final String REFERENCE = "haproxy";
+    /** featherlb without sni and send_proxy: one route per port, as in the plain TCP measurements. */
+    static final String PLAIN = "featherlb-plain";
     /** Connections wrk keeps open: TLS handshakes cost the backend far more than a plain request, so fewer than the HTTP tests' 100. */
     static final int CONNECTIONS = 50;
 
@@ -65,17 +67,20 @@ final class TlsProxy {
         Path dir = Files.createDirectories(work.resolve("tls-proxy"));
         Proc.run(List.of(Machine.which("openssl"), "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
                 "-days", "2", "-subj", "/CN=" + NAME, "-keyout", dir.resolve("key.pem").toString(), "-out", dir.resolve("cert.pem").toString()), 60);
-        int tls = Machine.freePort(), proxied = Machine.freePort();
-        Files.writeString(dir.resolve("backend.conf"), backendConfig(dir, tls, proxied));
+        int tls = Machine.freePort(), proxied = Machine.freePort(), plain = Machine.freePort();
+        Files.writeString(dir.resolve("backend.conf"), backendConfig(dir, tls, proxied, plain));
         Map<String, EnumMap<Measure, List<Double>>> raw = new LinkedHashMap<>();
         List<Running> running = new ArrayList<>();
         try (Proc backend = Proc.start("nginx-tls", List.of(Machine.which("nginx"), "-p", dir.toString(), "-e", dir.resolve("backend-error.log").toString(),
                 "-c", dir.resolve("backend.conf").toString()), fdLimit, dir.resolve("backend.log"), null)) {
-            await(backend, tls, proxied);
+            await(backend, tls, proxied, plain);
             running.add(new Running("direct", null, tls, 0));
             running.add(start(REFERENCE, dir, fdLimit, (t, p) -> haproxyConfig(t, p, tls, proxied), "haproxy.cfg",
                     file -> List.of(Machine.which("haproxy"), "-db", "-f", file)));
             running.add(start("featherlb", dir, fdLimit, (t, p) -> featherlbConfig(t, p, tls, proxied), "featherlb.yaml",
+                    file -> List.of(repo.resolve("jbang").toString(), "run", repo.resolve("featherlb.java").toString(), "--config", file)));
+            // what the two features cost featherlb: the same without sni and without send_proxy (to the backend's plain port)
+            running.add(start(PLAIN, dir, fdLimit, (t, p) -> plainConfig(t, p, tls, plain), "featherlb-plain.yaml",
                     file -> List.of(repo.resolve("jbang").toString(), "run", repo.resolve("featherlb.java").toString(), "--config", file)));
             for (Running r : running) raw.put(r.name(), new EnumMap<>(Measure.class));
             for (Running r : running) { // warm-up of every path measured: the JIT, the TLS libraries, the pools
@@ -95,12 +100,13 @@ final class TlsProxy {
                     Load.Http keepalive = Load.wrk(url(r.tls(), true), CONNECTIONS, seconds, false);
                     add(raw, r, Measure.TLS_KEEPALIVE, keepalive.rps());
                     String proxiedLine = "";
+                    String what = r.name().equals(PLAIN) ? "plain" : "PROXY v2";
                     if (r.proxied() != 0) {
                         long cpu1 = cpu(r);
                         Load.Http v2 = Load.wrk(url(r.proxied(), false), CONNECTIONS, seconds, true);
                         add(raw, r, Measure.PROXY_V2, v2.rps());
                         add(raw, r, Measure.CPU_PROXY_V2, (double) (cpu(r) - cpu1) / v2.requests());
-                        proxiedLine = ", %8.0f PROXY v2 conn/s".formatted(v2.rps()) + errors(v2);
+                        proxiedLine = ", %8.0f %s conn/s".formatted(v2.rps(), what) + errors(v2);
                     }
                     log.printf("  %-12s tls             %8.0f handshakes/s%s, %8.0f keep-alive req/s%s%s%n", r.name(), handshakes.rps(),
                             errors(handshakes), keepalive.rps(), errors(keepalive), proxiedLine);
@@ -126,6 +132,9 @@ final class TlsProxy {
                 against HAProxy 1 thread (`mode tcp`, `req.ssl_sni` to choose the backend, `send-proxy-v2`),
                 and no proxy, in one run, the contenders alternated; %d round(s) of %d s, wrk `-t1 -c%d`.
                 Medians (± half the range); the ratio is to HAProxy's median (for CPU, lower is better).
+                `featherlb-plain` is featherlb without the two features (a route without `sni` on the TLS
+                port, one without `send_proxy` to a backend port without `proxy_protocol`): its PROXY v2
+                row is plain new connections, for what the header costs.
 
                 """.formatted(reps, seconds, CONNECTIONS));
         List<String> names = List.copyOf(raw.keySet());
@@ -209,7 +218,22 @@ final class TlsProxy {
                 """.formatted(NAME, toTls, toProxied, tls, proxied);
     }
 
-    static String backendConfig(Path dir, int tls, int proxied) {
+    /** featherlb on {@code tls} and {@code proxied} with one plain route each: to {@code toTls}, and to the backend's {@code toPlain} without a header. */
+    static String plainConfig(int tls, int proxied, int toTls, int toPlain) {
+        return """
+                routes:
+                  - name: tls
+                    host: 127.0.0.1
+                    port: %d
+                    endpoints: [{host: 127.0.0.1, port: %d}]
+                  - name: plain
+                    host: 127.0.0.1
+                    port: %d
+                    endpoints: [{host: 127.0.0.1, port: %d}]
+                """.formatted(tls, toTls, proxied, toPlain);
+    }
+
+    static String backendConfig(Path dir, int tls, int proxied, int plain) {
         return """
                 worker_processes 1;
                 daemon off;
@@ -229,8 +253,12 @@ final class TlsProxy {
                     listen 127.0.0.1:%3$d proxy_protocol backlog=4096;
                     location / { return 200 "%4$s"; }
                   }
+                  server {
+                    listen 127.0.0.1:%5$d backlog=4096;
+                    location / { return 200 "%4$s"; }
+                  }
                 }
-                """.formatted(dir, tls, proxied, Contender.BODY.replace("\n", "\\n"));
+                """.formatted(dir, tls, proxied, Contender.BODY.replace("\n", "\\n"), plain);
     }
 
     private static String url(int port, boolean tls) {
