@@ -167,6 +167,12 @@ public final class RoutesApi {
         map.put("bytes_up", up);
         map.put("bytes_down", down);
         map.put("rejected", new LinkedHashMap<>(rejections.apply(route.name())));
+        if (route.protocol() == config.Protocol.UDP) {
+            // a UDP route's connections are its sessions: open ones ("active") and ever ("connections"), named as such too
+            map.put("sessions", connections);
+            map.put("datagrams_up", pool.backends().stream().mapToLong(Backend::datagramsUp).sum());
+            map.put("datagrams_down", pool.backends().stream().mapToLong(Backend::datagramsDown).sum());
+        }
         map.put("endpoints", endpoints);
         return map;
     }
