@@ -5,6 +5,7 @@
 //SOURCES e2e/Exec.java e2e/Fault.java e2e/FeatherlbConfig.java e2e/Options.java e2e/Progress.java e2e/SeveralInstances.java
 //SOURCES e2e/RunLog.java e2e/Runner.java e2e/Scenario.java e2e/ScenarioResult.java e2e/Scenarios.java e2e/Scaling.java
 //SOURCES e2e/Verdict.java e2e/Verdicts.java e2e/WrkResult.java
+//SOURCES e2e/OwnScenario.java e2e/ClientAddresses.java e2e/SniRouting.java
 
 import e2e.E2eException;
 import e2e.Options;
@@ -24,7 +25,8 @@ import picocli.CommandLine.Option;
         description = {
             "Runs featherlb's docker compose end-to-end test: builds the featherlb image,",
             "brings up compose.yaml (nginx backends, featherlb, wrk clients), runs one",
-            "scenario per algorithm, a weighted one and a fault one, takes the stack down",
+            "scenario per algorithm, a weighted one, a fault one, a PROXY protocol and an",
+            "SNI routing one, takes the stack down",
             "and writes test/e2e/runs/<datetime>.log and .svg.",
             "Images: FEATHERLB_JAVA_IMAGE, FEATHERLB_NGINX_IMAGE and FEATHERLB_WRK_IMAGE",
             "replace the public ones.", ""},

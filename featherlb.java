@@ -143,7 +143,11 @@ import reload.Reloader;
             "      send_proxy: off            # or v1, v2: a PROXY header to endpoints first",
             "      accept_proxy:              # optional: a PROXY header must come first",
             "        from: [10.0.0.0/8]       # required: the only peers that may send one",
-            "        timeout: 3s",
+            "        timeout: 3s              # the whole header within (default 3s)",
+            "      sni: [app.example.com]     # optional: routes on one host:port, chosen",
+            "                                 # by the TLS server name (\"*.\" wildcards);",
+            "                                 # the one without sni is the default",
+            "      sni_timeout: 5s            # the ClientHello must arrive within this",
             "      endpoints:",
             "        - {host: localhost, port: 8081, weight: 1, backup: false}",
             "          # health_check: {port: 9000}  # per endpoint: any check field",
@@ -179,7 +183,8 @@ import reload.Reloader;
             "Without a clone, through the repository's jbang catalog:",
             "  jbang featherlb@<owner>/<repo> --config my.yaml",
             "More in README.md and docs/: configuration, algorithms, health, udp,",
-            "observability, reload, deployment, performance, e2e, development."})
+            "observability, reload, deployment, performance, e2e, development,",
+            "proxy-protocol, sni."})
 public final class featherlb implements Callable<Integer> {
     private static final System.Logger LOG = System.getLogger("featherlb");
     /** A save is seen within about two intervals (220-390 ms measured), for 5 stats a second (see ConfigWatcher). */
@@ -358,7 +363,7 @@ public final class featherlb implements Callable<Integer> {
             // after the listeners, so that the API never sees a half-built list of pools
             if (cfg.admin().isPresent()) {
                 Router api = new Router();
-                new RoutesApi(server::pools).register(api);
+                new RoutesApi(server::pools, server::rejections).register(api);
                 history = new History(server::pools, System::currentTimeMillis).start();
                 new HistoryApi(history).register(api);
                 new ReloadApi(() -> reloader.reload("admin API"), reloader::dryRun).register(api);

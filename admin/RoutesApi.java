@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import pool.Backend;
@@ -36,10 +37,21 @@ public final class RoutesApi {
     private static final String WEIGHT_EXAMPLE = "{\"weight\": 3}";
 
     private final Supplier<List<BackendPool>> pools;
+    private final Function<String, Map<String, Long>> rejections;
 
-    /** @param pools the live pools, asked at every call (a reload may swap them) */
-    public RoutesApi(Supplier<List<BackendPool>> pools) {
+    /**
+     * @param pools      the live pools, asked at every call (a reload may swap them)
+     * @param rejections by route name, the counts by reason of connections its listening address
+     *                   closed before a route was chosen ({@code proxy.Server#rejections(String)})
+     */
+    public RoutesApi(Supplier<List<BackendPool>> pools, Function<String, Map<String, Long>> rejections) {
         this.pools = pools;
+        this.rejections = rejections;
+    }
+
+    /** Pools without listeners in front of them (a tool, a test): {@code rejected} is always empty. */
+    public RoutesApi(Supplier<List<BackendPool>> pools) {
+        this(pools, route -> Map.of());
     }
 
     /** Adds this API's calls to {@code router}. */
@@ -127,7 +139,12 @@ public final class RoutesApi {
                 + pool.backends().stream().map(Backend::address).collect(Collectors.joining(", ")) + ")");
     }
 
-    private static Map<String, Object> describe(BackendPool pool) {
+    /**
+     * One route. {@code rejected} counts what its listening address closed before any route was
+     * chosen (a bad PROXY header, no route for the server name): the routes that share an address
+     * show the same counts, since no route had been picked for those connections.
+     */
+    private Map<String, Object> describe(BackendPool pool) {
         var route = pool.route();
         List<Object> endpoints = new ArrayList<>();
         long active = 0;
@@ -145,11 +162,13 @@ public final class RoutesApi {
         map.put("name", route.name());
         map.put("listen", route.listenAddress());
         map.put("protocol", route.protocol().configName());
+        map.put("sni", route.sni().names());
         map.put("strategy", route.strategy().configName());
         map.put("active", active);
         map.put("connections", connections);
         map.put("bytes_up", up);
         map.put("bytes_down", down);
+        map.put("rejected", new LinkedHashMap<>(rejections.apply(route.name())));
         if (route.protocol() == config.Protocol.UDP) {
             // a UDP route's connections are its sessions: open ones ("active") and ever ("connections"), named as such too
             map.put("sessions", connections);

@@ -27,10 +27,15 @@ final class Load {
      * every request carries {@code Connection: close}, so every request is a new connection.
      */
     static Http wrk(int port, int connections, int seconds, boolean close) throws IOException, InterruptedException {
+        return wrk("http://127.0.0.1:" + port + "/", connections, seconds, close);
+    }
+
+    /** The same against {@code url} (https too: wrk sends its host as the TLS server name). */
+    static Http wrk(String url, int connections, int seconds, boolean close) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(Machine.which("wrk"), "-t1", "-c" + connections, "-d" + seconds + "s",
                 "--latency", "--timeout", "5s"));
         if (close) command.addAll(List.of("-H", "Connection: close"));
-        command.add("http://127.0.0.1:" + port + "/");
+        command.add(url);
         String out = Proc.run(command, seconds + 30L);
         Matcher rps = RPS.matcher(out), requests = REQUESTS.matcher(out);
         if (!rps.find() || !requests.find()) throw new IOException("wrk said:\n" + out);

@@ -19,6 +19,7 @@ final class Machine {
             "/usr/lib/nginx/modules/ngx_stream_module.so", "libnginx-mod-stream",
             "wrk", "wrk",
             "iperf3", "iperf3",
+            "openssl", "openssl",
             "dnsmasq", "dnsmasq",
             "dnsperf", "dnsperf",
             "socat", "socat");

@@ -2,6 +2,7 @@
 //JAVA 25
 //DEPS info.picocli:picocli:4.7.7
 //SOURCES Contender.java IdleConnections.java Load.java Machine.java Metric.java Proc.java Report.java Startup.java Stats.java UdpBench.java
+//SOURCES TlsProxy.java
 package bench;
 
 import java.io.IOException;
@@ -47,8 +48,8 @@ public final class bench implements Callable<Integer> {
     List<String> only;
 
     @Option(names = "--tests", split = ",", paramLabel = "TEST",
-            description = "measurements to make: keepalive, close, bulk, idle, start, udp (default all)")
-    List<String> tests = List.of("keepalive", "close", "bulk", "idle", "start", "udp");
+            description = "measurements to make: keepalive, close, bulk, idle, start, udp, tls (default all)")
+    List<String> tests = List.of("keepalive", "close", "bulk", "idle", "start", "udp", "tls");
 
     @Option(names = "--featherlb", paramLabel = "NAME:DIR:OPTIONS",
             description = "a further featherlb contender: sources in DIR (empty: this checkout), OPTIONS separated by "
@@ -139,6 +140,8 @@ public final class bench implements Callable<Integer> {
                     log.printf("  %-12s start           %6.3f s from jbang's cache, %6.3f s through ./jbang%n", c.name(), t.java(), t.jbang());
                 }
             }
+            // SNI-routed TLS passthrough and PROXY v2 sending, against HAProxy doing the same: results/tls-proxy.md
+            if (tests.contains("tls")) TlsProxy.run(log, repo, work, results, reps, seconds, fdLimit);
         } finally {
             for (Contender.Running r : running) r.close();
         }

@@ -18,6 +18,7 @@ public final class FeatherlbConfig {
 
     /** The YAML of one scenario's route, as it stands in the config (also shown in the run log). */
     public static String route(Scenario s) {
+        if (s.check() instanceof Scenario.Check.Own own) return own.routes();
         StringBuilder yaml = new StringBuilder()
                 .append("  - name: ").append(s.name()).append('\n')
                 .append("    host: 0.0.0.0\n")

@@ -82,8 +82,10 @@ public final class Runner {
         LocalDateTime started = LocalDateTime.now();
         long t0 = System.nanoTime();
         List<Scenario> plan = Scenarios.plan(options.algorithms(), options.backends(), options.fault());
+        List<OwnScenario> own = OwnScenario.all(options.backends());
+        int total = plan.size() + own.size();
         progress.line("featherlb e2e: %d scenarios (%s), %d backends, %d s load each, %d threads, %d connections, engine %s".formatted(
-                plan.size(), String.join(", ", plan.stream().map(Scenario::name).toList()), options.backends(),
+                total, String.join(", ", Stream.concat(plan.stream(), own.stream().map(OwnScenario::scenario)).map(Scenario::name).toList()), options.backends(),
                 options.seconds(), options.threads(), options.connections(), options.engine()));
 
         // all services stay in the model (COMPOSE_PROFILES), so that down also removes backend4..8
@@ -99,7 +101,10 @@ public final class Runner {
         progress.step("building image featherlb:e2e FROM " + javaImage(),
                 () -> docker.composeOrFail("building the featherlb image (compose build featherlb)", BUILD, "build", "featherlb"));
         Scenario instances = SeveralInstances.of(plan); // a second featherlb with the iphash scenario
-        writeConfig(instances == null ? plan : Stream.concat(plan.stream(), Stream.of(instances)).toList());
+        List<Scenario> routed = new ArrayList<>(plan);
+        if (instances != null) routed.add(instances);
+        own.forEach(o -> routed.add(o.scenario()));
+        writeConfig(routed);
         // a stack left by --keep or a killed run would otherwise be reused with its old logs
         progress.step("removing any stack an earlier run left", this::removeStack);
 
@@ -128,7 +133,7 @@ public final class Runner {
                     () -> awaitReady(plan));
             for (int i = 0; i < plan.size(); i++) {
                 Scenario s = plan.get(i);
-                String prefix = "[%d/%d] %-10s ".formatted(i + 1, plan.size(), s.name());
+                String prefix = "[%d/%d] %-10s ".formatted(i + 1, total, s.name());
                 ScenarioResult r;
                 try {
                     r = s.check() instanceof Scenario.Check.Fault ? runFault(s, prefix) : runLoad(s, prefix);
@@ -145,6 +150,18 @@ public final class Runner {
                 }, progress);
                 results.add(r);
                 report("[+] " + instances.name() + " ", r);
+            }
+            for (int i = 0; i < own.size(); i++) {
+                Scenario s = own.get(i).scenario();
+                String prefix = "[%d/%d] %-10s ".formatted(plan.size() + i + 1, total, s.name());
+                ScenarioResult r;
+                try {
+                    r = own.get(i).run(new OwnScenario.Stack(docker, containers, addresses, options, progress, prefix));
+                } catch (E2eException e) {
+                    throw new E2eException("scenario " + s.name() + ": " + e.getMessage() + "\nfeatherlb's log ends with:\n" + featherlbLog());
+                }
+                results.add(r);
+                report(prefix, r);
             }
         } finally {
             if (options.keep()) {
@@ -299,13 +316,13 @@ public final class Runner {
      * wrk's command line. "Connection: close" makes every request a new connection: featherlb picks a
      * backend per connection, so the requests a backend logs count featherlb's picks one for one.
      */
-    private static List<String> wrk(Scenario s, String client, int threads, int connections, int seconds) {
+    static List<String> wrk(Scenario s, String client, int threads, int connections, int seconds) {
         return List.of("wrk", "-t" + threads, "-c" + connections, "-d" + seconds + "s", "--latency", "--timeout", WRK_TIMEOUT,
                 "-H", "Connection: close", "-H", "X-E2E-Scenario: " + s.name(), "-H", "X-E2E-Client: " + client,
                 "http://featherlb:" + s.port() + "/");
     }
 
-    private static WrkResult parseWrk(String client, Exec.Output output) {
+    static WrkResult parseWrk(String client, Exec.Output output) {
         if (!output.ok()) throw new E2eException("wrk in %s failed (exit %d):%n%s".formatted(client, output.exit(), output.tail()));
         try {
             return WrkResult.parse(output.out());

@@ -38,6 +38,9 @@ public record Scenario(String name, String strategy, int port, List<Endpoint> en
 
         /** {@code victim} is stopped under load and started again; it must take traffic again. */
         record Fault(String victim) implements Check {}
+
+        /** A scenario that judges itself ({@link OwnScenario}); {@code routes} is the YAML of its featherlb routes. */
+        record Own(String routes) implements Check {}
     }
 
     /** The backends in endpoint order. */

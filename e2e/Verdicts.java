@@ -26,6 +26,7 @@ public final class Verdicts {
             case Scenario.Check.Sticky _ -> sticky(perClient, s.clients());
             case Scenario.Check.SlowGetsFewer slow -> slowGetsFewer(all, slow.slow(), slow.ratio());
             case Scenario.Check.Fault _ -> throw new IllegalArgumentException("the fault scenario is judged by Fault.analyse");
+            case Scenario.Check.Own _ -> throw new IllegalArgumentException("a scenario of its own judges itself (OwnScenario.run)");
         });
         verdicts.add(noErrors(wrk.errors()));
         verdicts.add(Verdict.info("requests", "wrk completed %d, the backends logged %d (requests in flight when wrk stopped are logged but not counted by wrk)"

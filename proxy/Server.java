@@ -282,6 +282,19 @@ public final class Server implements AutoCloseable {
     }
 
     /**
+     * The rejections of the listening address that serves the route named {@code route} (as
+     * {@link #rejections()}: shared by every route of that address), empty when no listener serves it.
+     */
+    public Map<String, Long> rejections(String route) {
+        for (TcpListener listener : listeners.running()) {
+            for (BackendPool pool : listener.table().pools()) {
+                if (pool.route().name().equals(route)) return listener.rejections();
+            }
+        }
+        return Map.of();
+    }
+
+    /**
      * Clients refused once their route was known, by route and reason ({@code no_endpoint},
      * {@code max_connections}, {@code per_client_connections}, {@code per_client_rate}); a route
      * keeps its counts while its address is bound.
