@@ -50,6 +50,13 @@ class ClientHelloTest {
         assertEquals(new ClientHello.Hello(null), whole(Hellos.tls(null)));
     }
 
+    /** Found by make fuzz (test/fuzz/corpus/clienthello/empty-name): an empty host_name was the server name "". */
+    @Test
+    void anEmptyNameOrOnlyADotIsNoName() {
+        assertEquals(new ClientHello.Hello(null), whole(Hellos.tls("")));
+        assertEquals(new ClientHello.Hello(null), whole(Hellos.tls(".")));
+    }
+
     @Test
     void aNameThatIsNotAsciiTextIsNoName() {
         assertEquals(new ClientHello.Hello(null), whole(Hellos.tls("app example.com")));
