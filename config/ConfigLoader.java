@@ -214,7 +214,7 @@ public final class ConfigLoader {
         Node acceptProxyNode = s.key("accept_proxy");
         ProxyProtocol proxy = new ProxyProtocol(TlsProxySections.sendProxy(problems, s, ProxyProtocol.Send.OFF), TlsProxySections.acceptProxy(problems, s, label));
         s.finish();
-        if (name == null || strategy == null || endpoints == null || protocol == null) return null;
+        if (name == null || host == null || port < 0 || strategy == null || endpoints == null || protocol == null) return null;
         Sni sni = new Sni(List.copyOf(sniNodes.keySet()), sniTimeout);
         return new ListenAddresses.Read(new Route(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty, protocol, sni, proxy),
                 (MappingNode) s.node(), named, sniNodes, sniTimeoutNode, acceptProxyNode);

@@ -70,7 +70,7 @@ public final class AdminFuzzer {
         int at = 0;
         for (int i = 0; i < head.length; i++) {
             int end = indexOf(data, at);
-            head[i] = new String(data, at, end - at, StandardCharsets.UTF_8);
+            head[i] = new String(data, at, end - at, StandardCharsets.ISO_8859_1); // as the JDK server reads a request's head
             at = Math.min(end + 1, data.length);
         }
         String method = head[0];
@@ -87,7 +87,12 @@ public final class AdminFuzzer {
         if (!head[2].isEmpty()) headers.put("Host", head[2]);
         if (!head[3].isEmpty()) headers.put("Origin", head[3]);
         if (!head[4].isEmpty()) headers.put("Authorization", head[4]);
-        InProcessExchange exchange = new InProcessExchange(method, uri, headers, Arrays.copyOfRange(data, at, data.length));
+        InProcessExchange exchange;
+        try {
+            exchange = new InProcessExchange(method, uri, headers, Arrays.copyOfRange(data, at, data.length));
+        } catch (IllegalArgumentException e) { // a header value the JDK server refuses (CR, other control characters)
+            return;
+        }
         SERVER.handle(exchange);
         int status = exchange.status();
         if (!STATUSES.contains(status)) {
