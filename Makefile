@@ -27,9 +27,13 @@ validate: ## check $(CONFIG) and exit
 test: ## compile and run every JUnit test; prints "N passed, N failed"
 	bash build/test.sh $(TESTS)
 
-FUZZ_SECONDS ?= 180
-# the parsers of what clients send first, on random and mutated valid inputs (seconds in make test)
-fuzz: ## fuzz the PROXY header and ClientHello parsers (FUZZ_SECONDS)
+FUZZ_SECONDS ?= 120
+FUZZ_TARGETS ?=
+# Jazzer, coverage-guided, on the config loader, the admin API, the PROXY reader and the ClientHello
+# parser (build/fuzz.sh), then the random and mutated inputs of the two parsers' own tests; make
+# test replays the checked-in corpus (test/fuzz/corpus/) and a fixed count of those inputs
+fuzz: ## coverage-guided fuzzing of the parsers, FUZZ_SECONDS per target
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash build/fuzz.sh $(FUZZ_TARGETS)
 	FEATHERLB_FUZZ_SECONDS=$(FUZZ_SECONDS) bash build/test.sh '.*ProxyHeaderTest.*' '.*ClientHelloTest.*'
 
 e2e: ## end-to-end test in docker compose; writes test/e2e/runs/

@@ -23,7 +23,8 @@ public final class ConfigFuzzer {
             if (config.routes().isEmpty()) throw new AssertionError("a config without routes was accepted");
         } catch (ConfigException e) {
             if (e.errors().isEmpty()) throw new AssertionError("a ConfigException without an error");
-            long lines = 1 + text.chars().filter(c -> c == '\n').count();
+            // YAML's line breaks (snakeyaml's numbering): CR LF, CR, LF, NEL, LS and PS
+            long lines = 1 + text.replace("\r\n", "\n").chars().filter(c -> c == '\n' || c == '\r' || c == 0x85 || c == 0x2028 || c == 0x2029).count();
             for (ConfigError error : e.errors()) {
                 if (!error.file().equals(FILE.toString())) throw new AssertionError("an error in another file: " + error);
                 if (error.line() > lines + 1 || error.line() > 0 && error.column() < 1) {
