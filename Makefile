@@ -9,7 +9,7 @@ E2E_ARGS ?=
 BENCH_ARGS ?=
 DEMO_ARGS ?=
 
-.PHONY: help run demo validate test fuzz e2e bench aot image clean
+.PHONY: help run demo validate test fuzz soak e2e bench aot image clean
 
 # names may hold digits (e2e); test/launch/MakefileTest checks that every .PHONY target is listed
 help: ## list the targets
@@ -35,6 +35,12 @@ FUZZ_TARGETS ?=
 fuzz: ## coverage-guided fuzzing of the parsers, FUZZ_SECONDS per target
 	FUZZ_SECONDS=$(FUZZ_SECONDS) bash build/fuzz.sh $(FUZZ_TARGETS)
 	FEATHERLB_FUZZ_SECONDS=$(FUZZ_SECONDS) bash build/test.sh '.*ProxyHeaderTest.*' '.*ClientHelloTest.*'
+
+SOAK_SECONDS ?= 600
+# the real command under mixed load, reloads and an endpoint's kills; then fds, threads, RSS and
+# active connections against their baseline (soak/soak.java)
+soak: ## mixed load, reloads, kills for SOAK_SECONDS; checks the process returns to baseline
+	./jbang soak/soak.java --seconds $(SOAK_SECONDS)
 
 e2e: ## end-to-end test in docker compose; writes test/e2e/runs/
 	./jbang e2e.java $(E2E_ARGS)
