@@ -156,7 +156,9 @@ public final class ClientHello {
                 if (c <= ' ' || c >= 0x7f) return null; // not ASCII text: no host name, and nothing to put in a log line
             }
             String normalized = Sni.normalize(new String(bytes, StandardCharsets.US_ASCII));
-            return normalized.isEmpty() ? null : normalized; // "" or ".": no name (found by make fuzz: the route table was asked for "")
+            // an empty label ("", ".", "a..b", ".a", "a.b.."): no host name, so no name (found by make fuzz)
+            boolean emptyLabel = normalized.isEmpty() || normalized.startsWith(".") || normalized.endsWith(".") || normalized.contains("..");
+            return emptyLabel ? null : normalized;
         }
         return null;
     }

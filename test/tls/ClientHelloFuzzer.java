@@ -7,7 +7,7 @@ import java.util.Arrays;
  * Fuzz target for the ClientHello parser: the first byte sets the size of the reads the rest is
  * shown in (1..64 bytes, as a connection's reads come); any bytes end in a verdict or "need more",
  * never an exception; the verdict does not depend on how the bytes were split; a server name is
- * lower-case ASCII without a trailing dot; "too large" is only said over the bound.
+ * lower-case ASCII without an empty label; "too large" is only said over the bound.
  * Run by {@code make fuzz} through Jazzer and on its corpus by {@code fuzz.CorpusTest}.
  */
 public final class ClientHelloFuzzer {
@@ -27,7 +27,7 @@ public final class ClientHelloFuzzer {
         }
         if (!whole.equals(stepped)) throw new AssertionError("read whole: " + whole + ", in reads of " + step + ": " + stepped);
         if (whole instanceof ClientHello.Hello(String name) && name != null
-                && (name.isEmpty() || name.endsWith(".") || !name.chars().allMatch(c -> c > 32 && c < 127 && !Character.isUpperCase(c)))) {
+                && (name.isEmpty() || name.startsWith(".") || name.endsWith(".") || name.contains("..") || !name.chars().allMatch(c -> c > 32 && c < 127 && !Character.isUpperCase(c)))) {
             throw new AssertionError("the server name " + name);
         }
         if (whole instanceof ClientHello.TooLarge(int length) && length <= ClientHello.MAX_HELLO) {

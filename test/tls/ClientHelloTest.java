@@ -50,11 +50,12 @@ class ClientHelloTest {
         assertEquals(new ClientHello.Hello(null), whole(Hellos.tls(null)));
     }
 
-    /** Found by make fuzz (test/fuzz/corpus/clienthello/empty-name): an empty host_name was the server name "". */
+    /** Found by make fuzz (test/fuzz/corpus/clienthello/empty-name, two-trailing-dots): "" and "app.example.co." were server names. */
     @Test
-    void anEmptyNameOrOnlyADotIsNoName() {
-        assertEquals(new ClientHello.Hello(null), whole(Hellos.tls("")));
-        assertEquals(new ClientHello.Hello(null), whole(Hellos.tls(".")));
+    void aNameWithAnEmptyLabelIsNoName() {
+        for (String name : List.of("", ".", "app.example.com..", "app..example.com", ".app.example.com")) {
+            assertEquals(new ClientHello.Hello(null), whole(Hellos.tls(name)), name);
+        }
     }
 
     @Test
