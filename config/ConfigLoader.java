@@ -140,6 +140,7 @@ public final class ConfigLoader {
         Section top = new Section(problems, "the config", mapping);
         List<Route> routes = routes(problems, top);
         Duration grace = top.duration("shutdown_grace", Config.DEFAULT_SHUTDOWN_GRACE);
+        Duration delay = top.durationOrZero("shutdown_delay", Duration.ZERO);
         boolean reusePort = top.bool("reuse_port", false);
         int maxConnections = top.has("max_connections") ? top.integer("max_connections", 0, 0, 10_000_000) : Config.DERIVED;
         Optional<Admin> admin = Admin.read(problems, top);
@@ -149,7 +150,7 @@ public final class ConfigLoader {
         if (engine == null) problems.at(top.value("engine"), "unknown engine '" + engineName + "' (expected " + Engine.EXPECTED + ")");
         top.finish();
         if (problems.any()) throw new ConfigException(problems.sorted());
-        return new Config(file, routes, grace, reusePort, admin, accessLog, maxConnections, engine);
+        return new Config(file, routes, grace, reusePort, admin, accessLog, maxConnections, engine, delay);
     }
 
     private static List<Route> routes(Problems problems, Section top) {
@@ -213,10 +214,11 @@ public final class ConfigLoader {
         Node sniTimeoutNode = s.value("sni_timeout");
         Node acceptProxyNode = s.key("accept_proxy");
         ProxyProtocol proxy = new ProxyProtocol(TlsProxySections.sendProxy(problems, s, ProxyProtocol.Send.OFF), TlsProxySections.acceptProxy(problems, s, label));
+        PerClient perClient = LimitSections.perClient(problems, s, label);
         s.finish();
         if (name == null || host == null || port < 0 || strategy == null || endpoints == null || protocol == null) return null;
         Sni sni = new Sni(List.copyOf(sniNodes.keySet()), sniTimeout);
-        return new ListenAddresses.Read(new Route(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty, protocol, sni, proxy),
+        return new ListenAddresses.Read(new Route(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty, protocol, sni, proxy, perClient),
                 (MappingNode) s.node(), named, sniNodes, sniTimeoutNode, acceptProxyNode);
     }
 
@@ -287,8 +289,9 @@ public final class ConfigLoader {
         if (s == null) return Timeouts.DEFAULTS;
         Duration connect = s.duration("connect", Timeouts.DEFAULTS.connect());
         Duration idle = s.duration("idle", Timeouts.DEFAULTS.idle());
+        Duration clientFirstByte = LimitSections.clientFirstByte(s);
         s.finish();
-        return new Timeouts(connect, idle);
+        return new Timeouts(connect, idle, clientFirstByte);
     }
 
     /** The first line over {@link #MAX_LINE}, reported where it goes over. */

@@ -30,16 +30,26 @@ import java.util.List;
  *                       {@link Sni#NONE}: not chosen by name)
  * @param proxy          {@code send_proxy} and {@code accept_proxy} (see {@link ProxyProtocol}),
  *                       default {@link ProxyProtocol#OFF}
+ * @param perClient      {@code per_client}: connections and new connections a second (or minute,
+ *                       hour) from one client address (see {@link PerClient}), default
+ *                       {@link PerClient#NONE}
  */
 public record Route(String name, String host, int port, Strategy strategy, List<Endpoint> endpoints,
                     Timeouts timeouts, int maxConnections, int retries, Health health, boolean retryEmpty,
-                    Protocol protocol, Sni sni, ProxyProtocol proxy) {
+                    Protocol protocol, Sni sni, ProxyProtocol proxy, PerClient perClient) {
     public static final int DEFAULT_RETRIES = 3;
     /** Client bytes kept for a replay: as HAProxy's L7 retries, the request must fit one buffer (16 KiB). */
     public static final int REPLAY_LIMIT = 16 * 1024;
 
     public Route {
         endpoints = List.copyOf(endpoints);
+    }
+
+    /** A route without per-client limits. */
+    public Route(String name, String host, int port, Strategy strategy, List<Endpoint> endpoints,
+                 Timeouts timeouts, int maxConnections, int retries, Health health, boolean retryEmpty,
+                 Protocol protocol, Sni sni, ProxyProtocol proxy) {
+        this(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty, protocol, sni, proxy, PerClient.NONE);
     }
 
     /** A route without the PROXY protocol. */
@@ -93,11 +103,11 @@ public record Route(String name, String host, int port, Strategy strategy, List<
 
     /** This route with another endpoint set (a discovery source's). */
     public Route withEndpoints(List<Endpoint> next) {
-        return new Route(name, host, port, strategy, next, timeouts, maxConnections, retries, health, retryEmpty, protocol, sni, proxy);
+        return new Route(name, host, port, strategy, next, timeouts, maxConnections, retries, health, retryEmpty, protocol, sni, proxy, perClient);
     }
 
     /** This route with another {@code sni} (the loader gives every route of an address its timeout). */
     public Route withSni(Sni next) {
-        return new Route(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty, protocol, next, proxy);
+        return new Route(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty, protocol, next, proxy, perClient);
     }
 }

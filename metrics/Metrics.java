@@ -67,7 +67,8 @@ public final class Metrics implements Consumer<ConnectionRecord> {
 
     /**
      * Exposes every endpoint of {@code pools}, asked anew at each scrape (so that pools swapped by
-     * a reload show up): connections, active connections, bytes, connect failures, up, draining, weight.
+     * a reload show up): connections, active connections, bytes, connect failures, up, draining, weight; and
+     * each iphash route's Maglev fingerprint.
      */
     public void watch(Supplier<List<BackendPool>> pools) {
         CounterWithCallback.builder()
@@ -120,6 +121,15 @@ public final class Metrics implements Consumer<ConnectionRecord> {
                 .labelNames("route", "endpoint")
                 .callback(cb -> each(pools, (route, b) -> cb.call(b.weight(), route, b.address())))
                 .register(registry);
+        // per iphash route, not per endpoint: equal on instances that send every client to the same endpoint
+        GaugeWithCallback.builder()
+                .name("featherlb_maglev_fingerprint")
+                .help("A fingerprint of an iphash route's Maglev table (48 bits): instances that send every client to the same endpoint have the same value")
+                .labelNames("route")
+                .callback(cb -> {
+                    for (BackendPool pool : pools.get()) pool.maglevFingerprint().ifPresent(f -> cb.call(f, pool.route().name()));
+                })
+                .register(registry);
     }
 
     /** {@code featherlb_rejected_total}: closed before a route was chosen, by listening address and reason, read at each scrape. */
@@ -129,6 +139,26 @@ public final class Metrics implements Consumer<ConnectionRecord> {
                 .help("Connections closed before a route was chosen, by listening address and reason (proxy_untrusted, proxy_invalid, sni_timeout, ...)")
                 .labelNames("listen", "reason")
                 .callback(cb -> counts.get().forEach((listen, reasons) -> reasons.forEach((reason, n) -> cb.call(n, listen, reason))))
+                .register(registry);
+    }
+
+    /** {@code featherlb_refused_total}: closed once the route was known, by route and reason, read at each scrape. */
+    public void refusals(Supplier<Map<String, Map<String, Long>>> counts) {
+        byRouteAndReason("featherlb_refused_total",
+                "Connections closed once their route was known, by route and reason (no_endpoint, max_connections, per_client_connections, per_client_rate)", counts);
+    }
+
+    /** {@code featherlb_timeouts_total}: closed for a timeout, by route and reason, read at each scrape. */
+    public void timeouts(Supplier<Map<String, Map<String, Long>>> counts) {
+        byRouteAndReason("featherlb_timeouts_total", "Connections closed for a timeout, by route and reason (client_first_byte, idle)", counts);
+    }
+
+    private void byRouteAndReason(String name, String help, Supplier<Map<String, Map<String, Long>>> counts) {
+        CounterWithCallback.builder()
+                .name(name)
+                .help(help)
+                .labelNames("route", "reason")
+                .callback(cb -> counts.get().forEach((route, reasons) -> reasons.forEach((reason, n) -> cb.call(n, route, reason))))
                 .register(registry);
     }
 

@@ -2,11 +2,13 @@ package pool;
 
 import algorithms.Algorithm;
 import algorithms.Candidates;
+import algorithms.Maglev;
 import config.Route;
 import health.HealthChecker;
 import health.HealthState;
 import java.util.BitSet;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.random.RandomGenerator;
 
@@ -15,7 +17,7 @@ import java.util.random.RandomGenerator;
  *
  * <p>Primaries are asked first; backups only when no primary is usable. Each gets its own
  * algorithm instance, so that the state of one (round-robin positions, a Maglev table) is not
- * churned by asking the other. {@link #choose} holds a lock for the few nanoseconds of a pick:
+ * churned by asking the other. {@link #lease} holds a lock for the few nanoseconds of a pick:
  * algorithms are not thread-safe, and the lock lets this class be the {@link Candidates} view
  * itself, with the per-pick fields below, instead of allocating one per connection.
  *
@@ -52,14 +54,15 @@ public final class BackendPool implements Candidates {
     }
 
     /**
-     * Picks an endpoint for a new connection and counts it as active there (tests; connections take a {@link #lease}).
+     * Picks a backend for a new connection, counts it as active there, and returns the claim on it,
+     * or null when none is usable. A half-open backend picked here gets this connection as its one
+     * trial ({@link HealthState#claimTrial}), under the lock, so that the picks after it see it taken.
      *
      * @param clientKey a hash of the client address (see {@link #clientKey})
      * @param tried     endpoints (by index in {@link #backends()}) that already failed this
      *                  connection, or null
-     * @return the index of the chosen endpoint, or -1 when none is usable
      */
-    private int choose(long clientKey, BitSet tried) {
+    public Lease lease(long clientKey, BitSet tried) {
         lock.lock();
         try {
             this.tried = tried;
@@ -70,8 +73,10 @@ public final class BackendPool implements Candidates {
                 askBackups = true;
                 picked = backups.pick(this, clientKey);
             }
-            if (picked >= 0) backends[picked].assigned();
-            return picked;
+            if (picked < 0) return null;
+            Backend b = backends[picked];
+            b.assigned();
+            return new Lease(b, picked, b.health().claimTrial());
         } finally {
             this.tried = null;
             lock.unlock();
@@ -79,12 +84,28 @@ public final class BackendPool implements Candidates {
     }
 
     /**
-     * Picks a backend for a new connection, as {@link #choose}, and returns the claim on it, or null
-     * when none is usable.
+     * With {@code strategy: iphash}, the {@link Maglev#fingerprint} of the table that answers now:
+     * the primaries' while one is usable, else the backups' (0: none usable). Instances with the
+     * same endpoints in force (same names, weights, health and drains) have the same fingerprint,
+     * whatever the order of their endpoints; empty for every other strategy. Runs on the caller's
+     * thread (a scrape, an API call) under the pick lock, for the time of a table build at most.
      */
-    public Lease lease(long clientKey, BitSet tried) {
-        int index = choose(clientKey, tried);
-        return index < 0 ? null : new Lease(backends[index], index);
+    public OptionalLong maglevFingerprint() {
+        if (!(primaries instanceof Maglev forPrimaries) || !(backups instanceof Maglev forBackups)) return OptionalLong.empty();
+        lock.lock();
+        try {
+            tried = null;
+            askBackups = false;
+            if (slowStart) pickNanos = backends[0].health().now();
+            long fingerprint = forPrimaries.fingerprint(this);
+            if (fingerprint == 0) {
+                askBackups = true;
+                fingerprint = forBackups.fingerprint(this);
+            }
+            return OptionalLong.of(fingerprint);
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** What the health checker checks: every backend's endpoint and state. */
@@ -109,7 +130,7 @@ public final class BackendPool implements Candidates {
         return h ^ (h >>> 33);
     }
 
-    // Candidates: called by the algorithm during choose(), under the lock
+    // Candidates: called by the algorithm during lease(), under the lock
 
     @Override
     public int size() {

@@ -226,6 +226,24 @@ public final class Server implements AutoCloseable {
         return all;
     }
 
+    /**
+     * Clients refused once their route was known, by route and reason ({@code no_endpoint},
+     * {@code max_connections}, {@code per_client_connections}, {@code per_client_rate}); a route
+     * keeps its counts while its address is bound.
+     */
+    public Map<String, Map<String, Long>> refusals() {
+        Map<String, Map<String, Long>> all = new LinkedHashMap<>();
+        for (TcpListener listener : listeners.running()) all.putAll(listener.refusalCounts());
+        return all;
+    }
+
+    /** Connections closed for a timeout, by route and reason ({@code client_first_byte}, {@code idle}). */
+    public Map<String, Map<String, Long>> timeouts() {
+        Map<String, Map<String, Long>> all = new LinkedHashMap<>();
+        for (TcpListener listener : listeners.running()) all.putAll(listener.timeoutCounts());
+        return all;
+    }
+
     /** The live endpoint state of each route, in config order. */
     public List<BackendPool> pools() {
         return pools.all();

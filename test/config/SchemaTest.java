@@ -62,6 +62,7 @@ class SchemaTest {
             "/routes/*/endpoints/*/health_check/*", "the route's",
             "/routes/*/endpoints/*/send_proxy", "the route's",
             "/admin/token_file", "no token",
+            "/routes/*/per_client/max_rate", "unlimited, which is not a rate one can write",
             "/max_connections", "derived from the file-descriptor limit of the machine it runs on");
 
     /** Keys whose meaning depends on another key, set beside them when they are tried. */
@@ -362,7 +363,8 @@ class SchemaTest {
     }
 
     private static boolean isDuration(JsonNode property) {
-        return resolve(property) == SCHEMA_TREE.at("/definitions/duration");
+        JsonNode resolved = resolve(property);
+        return resolved == SCHEMA_TREE.at("/definitions/duration") || resolved == SCHEMA_TREE.at("/definitions/durationOrZero");
     }
 
     private static boolean scalar(JsonNode property) {
