@@ -17,9 +17,10 @@
 //SOURCES config/Durations.java config/Endpoint.java config/Problems.java config/Protocol.java config/ProxyProtocol.java config/Route.java config/Section.java config/Sni.java config/Timeouts.java
 //SOURCES config/ListenAddresses.java config/SmallFile.java config/TlsProxySections.java config/YamlLimits.java config/LimitSections.java config/PerClient.java
 //SOURCES config/Health.java config/HealthCheck.java config/HealthSections.java config/Passive.java
+//SOURCES config/Udp.java config/UdpSections.java
 //SOURCES demo/Demo.java demo/DemoApi.java demo/DemoBackend.java demo/Load.java
 //SOURCES health/HealthChecker.java health/HealthChecks.java health/HealthState.java health/Ticker.java health/HttpProbe.java health/Probe.java health/Reply.java
-//SOURCES health/SendExpectProbe.java
+//SOURCES health/SendExpectProbe.java health/UdpProbe.java
 //SOURCES memory/HeapTrimmer.java
 //SOURCES metrics/Metrics.java
 //SOURCES pool/Backend.java pool/BackendPool.java pool/Lease.java pool/Pools.java
@@ -35,6 +36,7 @@
 //SOURCES proxy/ConfigStages.java proxy/Lifecycle.java proxy/Listeners.java proxy/Server.java
 //SOURCES proxyproto/AcceptProxy.java proxyproto/HeaderEncoder.java proxyproto/ProxyHeader.java proxyproto/SendProxy.java
 //SOURCES tls/ClientHello.java tls/SniPreamble.java
+//SOURCES udp/Drop.java udp/Session.java udp/SessionTable.java udp/UdpListener.java proxy/UdpListeners.java traffic/Datagrams.java
 //FILES dashboard/index.html=dashboard/index.html dashboard/dashboard.js=dashboard/dashboard.js
 //FILES dashboard/dashboard.css=dashboard/dashboard.css
 // Serial GC, a young generation of 8 MiB and compact object headers (JDK 25): a proxy's live heap
@@ -129,6 +131,13 @@ import reload.Reloader;
             "        - {host: localhost, port: 8081, weight: 1, backup: false}",
             "          # health_check: {port: 9000}  # per endpoint: any check field",
             "          # send_proxy: v1       # per endpoint: overrides the route's",
+            "    - protocol: udp              # a UDP route (docs/udp.md); name host:port/udp",
+            "      host: 0.0.0.0",
+            "      port: 5353",
+            "      udp: {idle: 30s, responses: 1, max_sessions: 100000}",
+            "                                 # responses: absent = unlimited, 0 = one-way",
+            "      health_check: {type: send_expect, send_hex: \"...\", expect_hex: \"...\"}",
+            "      endpoints: [{host: dns1, port: 53}]",
             "  shutdown_grace: 10s",
             "  shutdown_delay: 0s             # e.g. 5s: /readyz 503, still accepting",
             "  reuse_port: false              # true: a new process may bind the same ports",
@@ -151,7 +160,7 @@ import reload.Reloader;
             "Tab completion in bash or zsh: source <(featherlb generate-completion)",
             "Without a clone, through the repository's jbang catalog:",
             "  jbang featherlb@<owner>/<repo> --config my.yaml",
-            "More in README.md and docs/: configuration, algorithms, health,",
+            "More in README.md and docs/: configuration, algorithms, health, udp,",
             "observability, reload, deployment, performance, e2e, development."})
 public final class featherlb implements Callable<Integer> {
     private static final System.Logger LOG = System.getLogger("featherlb");
@@ -294,6 +303,7 @@ public final class featherlb implements Callable<Integer> {
         metrics.rejections(server::rejections);
         metrics.refusals(server::refusals);
         metrics.timeouts(server::timeouts);
+        metrics.udpDrops(server::udpDrops);
         metrics.counter("featherlb_access_log_dropped", "Access log lines dropped because the writer could not keep up", accessLog::dropped);
         Reloader reloader = new Reloader(file, server, c -> engine == null ? c : c.withEngine(engine));
         CountDownLatch stopped = new CountDownLatch(1);

@@ -142,11 +142,18 @@ public final class RoutesApi {
         Map<String, Object> map = new LinkedHashMap<>();
         map.put("name", route.name());
         map.put("listen", route.listenAddress());
+        map.put("protocol", route.protocol().configName());
         map.put("strategy", route.strategy().configName());
         map.put("active", active);
         map.put("connections", connections);
         map.put("bytes_up", up);
         map.put("bytes_down", down);
+        if (route.protocol() == config.Protocol.UDP) {
+            // a UDP route's connections are its sessions: open ones ("active") and ever ("connections"), named as such too
+            map.put("sessions", connections);
+            map.put("datagrams_up", pool.backends().stream().mapToLong(Backend::datagramsUp).sum());
+            map.put("datagrams_down", pool.backends().stream().mapToLong(Backend::datagramsDown).sum());
+        }
         map.put("endpoints", endpoints);
         return map;
     }

@@ -18,7 +18,10 @@ final class Machine {
             "nginx", "nginx-light",
             "/usr/lib/nginx/modules/ngx_stream_module.so", "libnginx-mod-stream",
             "wrk", "wrk",
-            "iperf3", "iperf3");
+            "iperf3", "iperf3",
+            "dnsmasq", "dnsmasq",
+            "dnsperf", "dnsperf",
+            "socat", "socat");
 
     private Machine() {
     }

@@ -188,20 +188,21 @@ public final class ConfigLoader {
         boolean named = s.has("name");
         String host = s.requiredString("host", "an address to listen on, such as 0.0.0.0");
         int port = s.requiredInteger("port", 1, 65535);
-        String name = s.string("name", host == null || port < 0 ? null : host + ":" + port, "a route name");
-        String label = name == null ? "route " + number : "route '" + name + "'";
-        String protocolName = s.string("protocol", Protocol.TCP.configName(), "tcp");
+        String protocolName = s.string("protocol", Protocol.TCP.configName(), "tcp or udp");
         Protocol protocol = Protocol.byName(protocolName);
         if (protocol == null) {
-            problems.at(s.value("protocol"), "unknown protocol '" + protocolName + "' (expected tcp)");
+            problems.at(s.value("protocol"), "unknown protocol '" + protocolName + "' (expected tcp or udp)");
         }
+        String name = s.string("name", host == null || port < 0 ? null : host + ":" + port + (protocol == Protocol.UDP ? "/udp" : ""), "a route name");
+        String label = name == null ? "route " + number : "route '" + name + "'";
         String strategyName = s.string("strategy", Strategy.ROUNDROBIN.configName(), "one of: " + STRATEGIES);
         Strategy strategy = Strategy.byName(strategyName);
         if (strategy == null) {
             problems.at(s.value("strategy"), "unknown strategy '" + strategyName + "' (expected one of: " + STRATEGIES + ")");
         }
-        Health health = HealthSections.route(problems, s, label);
-        List<Endpoint> endpoints = endpoints(problems, s, label, health.check());
+        Health health = HealthSections.route(problems, s, label, protocol);
+        List<Endpoint> endpoints = endpoints(problems, s, label, health.check(), protocol);
+        Udp udp = UdpSections.read(problems, s, protocol, label);
         Timeouts timeouts = timeouts(s.section("timeouts", "timeouts of " + label));
         int maxConnections = s.integer("max_connections", 0, 0, 1_000_000);
         int retries = s.integer("retries", Route.DEFAULT_RETRIES, 0, 100);
@@ -215,10 +216,11 @@ public final class ConfigLoader {
         Node acceptProxyNode = s.key("accept_proxy");
         ProxyProtocol proxy = new ProxyProtocol(TlsProxySections.sendProxy(problems, s, ProxyProtocol.Send.OFF), TlsProxySections.acceptProxy(problems, s, label));
         PerClient perClient = LimitSections.perClient(problems, s, label);
+        UdpSections.proxy(problems, s, proxy, protocol);
         s.finish();
         if (name == null || host == null || port < 0 || strategy == null || endpoints == null || protocol == null) return null;
         Sni sni = new Sni(List.copyOf(sniNodes.keySet()), sniTimeout);
-        return new ListenAddresses.Read(new Route(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty, protocol, sni, proxy, perClient),
+        return new ListenAddresses.Read(new Route(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty, protocol, sni, proxy, perClient, udp),
                 (MappingNode) s.node(), named, sniNodes, sniTimeoutNode, acceptProxyNode);
     }
 
@@ -245,7 +247,7 @@ public final class ConfigLoader {
         return empty;
     }
 
-    private static List<Endpoint> endpoints(Problems problems, Section route, String routeLabel, HealthCheck routeCheck) {
+    private static List<Endpoint> endpoints(Problems problems, Section route, String routeLabel, HealthCheck routeCheck, Protocol protocol) {
         if (!route.has("endpoints")) {
             problems.at(route.node(), routeLabel + " has no 'endpoints' (expected a list of endpoints with host and port)");
             return null;
@@ -269,8 +271,9 @@ public final class ConfigLoader {
             int port = s.requiredInteger("port", 1, 65535);
             int weight = s.integer("weight", Endpoint.DEFAULT_WEIGHT, 0, Endpoint.MAX_WEIGHT);
             boolean backup = s.bool("backup", false);
-            HealthCheck check = HealthSections.endpoint(problems, s, routeCheck);
+            HealthCheck check = HealthSections.endpoint(problems, s, routeCheck, protocol);
             ProxyProtocol.Send sendProxy = TlsProxySections.sendProxy(problems, s, null);
+            UdpSections.sendProxy(problems, s, sendProxy, protocol);
             s.finish();
             if (host == null || port < 0) continue;
             Endpoint endpoint = new Endpoint(host, port, weight, backup, check, sendProxy);

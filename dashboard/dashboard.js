@@ -134,7 +134,7 @@ function render(data) {
       view = createRoute(route);
       views.set(route.name, view);
     }
-    view.meta.textContent = `listens on ${route.listen} · ${route.strategy}`;
+    view.meta.textContent = `listens on ${route.protocol === 'udp' ? 'udp ' : ''}${route.listen} · ${route.strategy}`;
     const rates = route.endpoints.map(e => {
       const old = before.get(route.name + ' ' + e.address);
       return {

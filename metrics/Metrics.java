@@ -75,13 +75,34 @@ public final class Metrics implements Consumer<ConnectionRecord> {
                 .name("featherlb_connections_total")
                 .help("Connections forwarded to an endpoint (successful connects)")
                 .labelNames("route", "endpoint")
-                .callback(cb -> each(pools, (route, b) -> cb.call(b.connections(), route, b.address())))
+                .callback(cb -> each(pools, false, (route, b) -> cb.call(b.connections(), route, b.address())))
                 .register(registry);
         GaugeWithCallback.builder()
                 .name("featherlb_active_connections")
                 .help("Connections open to an endpoint now (including ones being connected)")
                 .labelNames("route", "endpoint")
-                .callback(cb -> each(pools, (route, b) -> cb.call(b.active(), route, b.address())))
+                .callback(cb -> each(pools, false, (route, b) -> cb.call(b.active(), route, b.address())))
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("featherlb_udp_sessions_total")
+                .help("UDP sessions (one client address:port each) opened to an endpoint")
+                .labelNames("route", "endpoint")
+                .callback(cb -> each(pools, true, (route, b) -> cb.call(b.connections(), route, b.address())))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("featherlb_udp_active_sessions")
+                .help("UDP sessions open to an endpoint now")
+                .labelNames("route", "endpoint")
+                .callback(cb -> each(pools, true, (route, b) -> cb.call(b.active(), route, b.address())))
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("featherlb_udp_datagrams_total")
+                .help("UDP datagrams forwarded: upstream is client to endpoint, downstream is endpoint to client")
+                .labelNames("route", "endpoint", "direction")
+                .callback(cb -> each(pools, true, (route, b) -> {
+                    cb.call(b.datagramsUp(), route, b.address(), "upstream");
+                    cb.call(b.datagramsDown(), route, b.address(), "downstream");
+                }))
                 .register(registry);
         CounterWithCallback.builder()
                 .name("featherlb_bytes_total")
@@ -153,6 +174,14 @@ public final class Metrics implements Consumer<ConnectionRecord> {
         byRouteAndReason("featherlb_timeouts_total", "Connections closed for a timeout, by route and reason (client_first_byte, idle)", counts);
     }
 
+    /**
+     * {@code featherlb_udp_dropped_total}: UDP datagrams dropped, by route and reason ({@code
+     * max_sessions}, {@code no_endpoint}, {@code too_large}, {@code queue_full}), read at each scrape.
+     */
+    public void udpDrops(Supplier<Map<String, Map<String, Long>>> counts) {
+        byRouteAndReason("featherlb_udp_dropped_total", "UDP datagrams dropped, by route and reason (max_sessions, no_endpoint, too_large, queue_full)", counts);
+    }
+
     private void byRouteAndReason(String name, String help, Supplier<Map<String, Map<String, Long>>> counts) {
         CounterWithCallback.builder()
                 .name(name)
@@ -175,6 +204,15 @@ public final class Metrics implements Consumer<ConnectionRecord> {
 
     private static void each(Supplier<List<BackendPool>> pools, PerEndpoint action) {
         for (BackendPool pool : pools.get()) {
+            String route = pool.route().name();
+            for (Backend backend : pool.backends()) action.visit(route, backend);
+        }
+    }
+
+    /** {@link #each} over the UDP routes ({@code udp}) or the TCP ones: sessions and connections are counted apart. */
+    private static void each(Supplier<List<BackendPool>> pools, boolean udp, PerEndpoint action) {
+        for (BackendPool pool : pools.get()) {
+            if ((pool.route().protocol() == config.Protocol.UDP) != udp) continue;
             String route = pool.route().name();
             for (Backend backend : pool.backends()) action.visit(route, backend);
         }

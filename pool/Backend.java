@@ -29,6 +29,8 @@ public final class Backend {
     private final LongAdder connections = new LongAdder();
     private final LongAdder bytesUp = new LongAdder();
     private final LongAdder bytesDown = new LongAdder();
+    private final LongAdder datagramsUp = new LongAdder();
+    private final LongAdder datagramsDown = new LongAdder();
     private final LongAdder[] failures = new LongAdder[ConnectFailure.values().length];
     private final HealthState health;
     private volatile boolean draining;
@@ -169,6 +171,26 @@ public final class Backend {
     /** Bytes forwarded from this endpoint to clients ({@code downstream}). */
     public void sentDown(int bytes) {
         bytesDown.add(bytes);
+    }
+
+    /** A UDP datagram of {@code bytes} forwarded from a client to this endpoint. */
+    public void datagramUp(int bytes) {
+        datagramsUp.increment();
+        bytesUp.add(bytes);
+    }
+
+    /** A UDP datagram of {@code bytes} forwarded from this endpoint to its client. */
+    public void datagramDown(int bytes) {
+        datagramsDown.increment();
+        bytesDown.add(bytes);
+    }
+
+    public long datagramsUp() {
+        return datagramsUp.sum();
+    }
+
+    public long datagramsDown() {
+        return datagramsDown.sum();
     }
 
     public long bytesUp() {

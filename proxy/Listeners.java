@@ -29,11 +29,18 @@ final class Listeners {
 
     private final Pipeline pipeline;
     private final Pools pools;
+    private final UdpListeners udp;
     private volatile List<TcpListener> running = List.of(); // replaced whole by apply()
 
-    Listeners(Pipeline pipeline, Pools pools) {
+    Listeners(Pipeline pipeline, Pools pools, UdpListeners udp) {
         this.pipeline = pipeline;
         this.pools = pools;
+        this.udp = udp;
+    }
+
+    /** The UDP routes' listeners. */
+    UdpListeners udp() {
+        return udp;
     }
 
     List<TcpListener> running() {
@@ -57,11 +64,14 @@ final class Listeners {
         Map<String, TcpListener> byKey = new HashMap<>();
         for (TcpListener l : before) byKey.put(l.table().key(), l);
         Map<String, List<Route>> grouped = new LinkedHashMap<>(); // by listening address, in config order
-        for (Route route : next.routes()) grouped.computeIfAbsent(key(route), k -> new ArrayList<>()).add(route);
+        for (Route route : next.routes()) {
+            if (route.protocol() != config.Protocol.UDP) grouped.computeIfAbsent(key(route), k -> new ArrayList<>()).add(route);
+        }
 
         // a renamed route on a kept address carries the backends of the pool that served the address;
         // among routes that share an address (by server name) a new name is a new route
         Pools.Change change = pools.prepare(next.routes(), route -> {
+            if (route.protocol() == config.Protocol.UDP) return udp.before(route);
             TcpListener kept = byKey.get(key(route));
             if (kept == null || kept.table().pools().size() != 1 || grouped.get(key(route)).size() != 1) return null;
             return kept.table().pools().getFirst();
@@ -69,7 +79,9 @@ final class Listeners {
         List<TcpListener> after = new ArrayList<>();
         Map<TcpListener, RouteTable> swaps = new LinkedHashMap<>();
         List<TcpListener> opened = new ArrayList<>();
+        UdpListeners.Prepared udpPrepared = null;
         try {
+            udpPrepared = udp.prepare(next, change, loops);
             for (var entry : grouped.entrySet()) {
                 RouteTable table = new RouteTable(entry.getKey(), entry.getValue(), entry.getValue().stream().map(r -> change.slot(r.name())).toList());
                 TcpListener kept = byKey.get(entry.getKey());
@@ -84,6 +96,7 @@ final class Listeners {
             }
         } catch (IOException e) {
             opened.forEach(TcpListener::close);
+            if (udpPrepared != null) udpPrepared.abandon();
             throw e;
         }
         change.commit();
@@ -111,6 +124,7 @@ final class Listeners {
             }
         }
         swaps.forEach((listener, table) -> table.pools().forEach(pool -> changes.add("~" + pool.route().name())));
+        udp.commit(udpPrepared, change, changes);
         return String.join(" ", changes);
     }
 
@@ -125,6 +139,7 @@ final class Listeners {
     /** Stops accepting on every address. */
     void closeAll() {
         running.forEach(TcpListener::close);
+        udp.closeAll();
     }
 
     private static String address(InetSocketAddress a) {

@@ -35,6 +35,7 @@ import tcp.Stages;
 import tcp.TcpListener;
 import traffic.ConnectionRecord;
 import traffic.Outcome;
+import udp.UdpListener;
 
 /**
  * The running balancer, and its lifecycle: event loops ({@link EventLoop}, each on a platform
@@ -100,7 +101,7 @@ public final class Server implements AutoCloseable {
         this.engine = config.engine();
         Forwarding.Engine forwarding = engine == Engine.VIRTUAL_THREADS ? Forwarding.virtualThreads(forwarders) : Forwarding.LOOPS;
         Pipeline pipeline = new Pipeline(dialer, new BufferPool(LARGE_BUFFER, 64), connections, threads, forwarding, stages, limit);
-        this.listeners = new Listeners(pipeline, pools);
+        this.listeners = new Listeners(pipeline, pools, new UdpListeners(finished));
         // an endpoint with send_proxy wants a header from its checks too: LOCAL, featherlb speaks for itself
         this.checks = new HealthChecks(dialer, (route, endpoint) -> SendProxy.forCheck(route.proxy(), endpoint));
     }
@@ -216,6 +217,27 @@ public final class Server implements AutoCloseable {
         return listeners.running().stream().map(TcpListener::address).toList();
     }
 
+    /** The bound address of each UDP route's listener, in config order (the real ports when a route asked for 0). */
+    public List<InetSocketAddress> udpAddresses() {
+        return listeners.udp().running().stream().map(UdpListener::address).toList();
+    }
+
+    /** UDP datagrams dropped, by route and reason ({@code featherlb_udp_dropped_total}); a removed route takes its counts with it. */
+    public Map<String, Map<String, Long>> udpDrops() {
+        Map<String, Map<String, Long>> all = new LinkedHashMap<>();
+        for (UdpListener listener : listeners.udp().running()) {
+            Map<String, Long> reasons = new LinkedHashMap<>();
+            listener.drops().forEach((why, n) -> reasons.put(why.label(), n));
+            all.put(listener.route().name(), reasons);
+        }
+        return all;
+    }
+
+    /** The UDP routes' listeners: sessions open and datagrams dropped, by route. */
+    public List<UdpListener> udpListeners() {
+        return listeners.udp().running();
+    }
+
     /**
      * Connections closed before a route was chosen, by listening address ({@code tcp host:port})
      * and reason; an address a reload removed takes its counts with it.
@@ -257,6 +279,7 @@ public final class Server implements AutoCloseable {
     /** {@code on_down: close}: closes the connections open to {@code backend}, which just went down.
      * Runs on the thread that saw it go down (a check thread or a connection's loop). */
     private void wentDown(Backend backend) {
+        listeners.udp().closeTo(backend);
         int closed = connections.closeTo(backend, Outcome.SHUTDOWN);
         if (closed > 0) LOG.log(INFO, "endpoint {0} is down: closed its {1} open connection(s)", backend.health().name(), closed);
     }

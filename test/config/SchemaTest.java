@@ -53,21 +53,37 @@ class SchemaTest {
     static final Schema SCHEMA = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_7).getSchema(SCHEMA_TREE);
 
     /** Optional scalar keys without a {@code default} in the schema, and why none can be written. */
-    static final Map<String, String> NO_DEFAULT = Map.of(
-            "/routes/*/name", "host:port of the listener",
-            "/routes/*/slow_start", "off (zero) is not a duration one can write",
-            "/routes/*/health_check/send", "nothing, which is not a value one can write",
-            "/routes/*/health_check/expect", "required for send_expect, else unused",
-            "/routes/*/health_check/port", "the endpoint's own port",
-            "/routes/*/endpoints/*/health_check/*", "the route's",
-            "/routes/*/endpoints/*/send_proxy", "the route's",
-            "/admin/token_file", "no token",
-            "/routes/*/per_client/max_rate", "unlimited, which is not a rate one can write",
-            "/max_connections", "derived from the file-descriptor limit of the machine it runs on");
+    static final Map<String, String> NO_DEFAULT = Map.ofEntries(
+            Map.entry("/routes/*/name", "host:port of the listener"),
+            Map.entry("/routes/*/slow_start", "off (zero) is not a duration one can write"),
+            Map.entry("/routes/*/health_check/send", "nothing, which is not a value one can write"),
+            Map.entry("/routes/*/health_check/expect", "required for send_expect, else unused"),
+            Map.entry("/routes/*/health_check/port", "the endpoint's own port"),
+            Map.entry("/routes/*/health_check/send_hex", "nothing, which is not a value one can write"),
+            Map.entry("/routes/*/health_check/expect_hex", "required for send_expect unless expect says it"),
+            Map.entry("/routes/*/udp/responses", "unlimited, which is not a number one can write"),
+            Map.entry("/routes/*/endpoints/*/health_check/*", "the route's"),
+            Map.entry("/routes/*/endpoints/*/send_proxy", "the route's"),
+            Map.entry("/admin/token_file", "no token"),
+            Map.entry("/routes/*/per_client/max_rate", "unlimited, which is not a rate one can write"),
+            Map.entry("/max_connections", "derived from the file-descriptor limit of the machine it runs on"));
+
+    /**
+     * What makes the route of the exercise a UDP one (a key starting with / is a path from the top;
+     * {@link #NONE} takes the key out): send_expect checks, and none of the keys of TCP alone.
+     */
+    static final Object NONE = new Object();
+    static final Map<String, Object> UDP_ROUTE = Map.of(
+            "/routes/*/protocol", "udp",
+            "/routes/*/health_check", Map.of("type", "send_expect", "send_hex", "00", "expect_hex", "00"),
+            "/routes/*/accept_proxy", NONE);
 
     /** Keys whose meaning depends on another key, set beside them when they are tried. */
     static final Map<String, Map<String, Object>> CONTEXT = Map.of(
-            "/routes/*/health_check/path", Map.of("type", "http"));
+            "/routes/*/health_check/path", Map.of("type", "http"),
+            "/routes/*/udp/idle", UDP_ROUTE,
+            "/routes/*/udp/responses", UDP_ROUTE,
+            "/routes/*/udp/max_sessions", UDP_ROUTE);
 
     /** Keys the range and enum probes skip, and why. */
     static final Map<String, String> UNPROBED = Map.of(
@@ -149,10 +165,8 @@ class SchemaTest {
             Object value = MAPPER.convertValue(property.get("default"), Object.class);
             Map<String, Object> without = exercise();
             Map<String, Object> with = exercise();
-            CONTEXT.getOrDefault(path, Map.of()).forEach((k, v) -> {
-                put(without, parent(path) + "/" + k, v);
-                put(with, parent(path) + "/" + k, v);
-            });
+            context(without, path);
+            context(with, path);
             put(with, path, value);
             if (!load(without).equals(load(with))) wrong.add(path + ": default " + value + " is not what the loader takes when the key is absent");
             checked.add(path);
@@ -176,7 +190,7 @@ class SchemaTest {
             if (UNPROBED.containsKey(path)) continue;
             for (Object probe : probes(e.getValue())) {
                 Map<String, Object> config = exercise();
-                CONTEXT.getOrDefault(path, Map.of()).forEach((k, v) -> put(config, parent(path) + "/" + k, v));
+                context(config, path);
                 put(config, path, probe);
                 String loader;
                 try {
@@ -425,12 +439,19 @@ class SchemaTest {
         return "x";
     }
 
-    /** Sets {@code path} in {@code config}, in every item where the path says {@code *}. */
+    /** Sets the {@link #CONTEXT} of {@code path} in {@code config}. */
+    private static void context(Map<String, Object> config, String path) {
+        CONTEXT.getOrDefault(path, Map.of()).forEach((k, v) -> put(config, k.startsWith("/") ? k : parent(path) + "/" + k, v));
+    }
+
+    /** Sets {@code path} in {@code config} ({@link #NONE}: removes it), in every item where the path says {@code *}. */
     @SuppressWarnings("unchecked")
     private static void put(Object at, String path, Object value) {
         int slash = path.indexOf('/', 1);
         String key = path.substring(1, slash < 0 ? path.length() : slash);
-        if (slash < 0) {
+        if (slash < 0 && value == NONE) {
+            ((Map<String, Object>) at).remove(key);
+        } else if (slash < 0) {
             ((Map<String, Object>) at).put(key, value);
         } else if (key.equals("*")) {
             for (Object item : (List<Object>) at) put(item, path.substring(slash), value);

@@ -151,7 +151,7 @@ class MetricsTest {
     }
 
     /** The metrics handler on a real HTTP server, as the admin server mounts it. */
-    private static HttpServer serve(Metrics metrics) throws IOException {
+    static HttpServer serve(Metrics metrics) throws IOException {
         HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
         http.createContext("/metrics", metrics.handler());
         http.start();
