@@ -201,8 +201,10 @@ public final class ConfigLoader {
             problems.at(s.value("strategy"), "unknown strategy '" + strategyName + "' (expected one of: " + STRATEGIES + ")");
         }
         Health health = HealthSections.route(problems, s, label, protocol);
-        List<Endpoint> endpoints = endpoints(problems, s, label, health.check(), protocol);
+        List<Discovery.Source> sources = new ArrayList<>();
+        List<Endpoint> endpoints = endpoints(problems, s, label, health.check(), protocol, sources);
         Udp udp = UdpSections.read(problems, s, protocol, label);
+        Discovery discovery = DiscoverySections.route(problems, s, label, sources);
         Timeouts timeouts = timeouts(s.section("timeouts", "timeouts of " + label));
         int maxConnections = s.integer("max_connections", 0, 0, 1_000_000);
         int retries = s.integer("retries", Route.DEFAULT_RETRIES, 0, 100);
@@ -220,7 +222,7 @@ public final class ConfigLoader {
         s.finish();
         if (name == null || host == null || port < 0 || strategy == null || endpoints == null || protocol == null) return null;
         Sni sni = new Sni(List.copyOf(sniNodes.keySet()), sniTimeout);
-        return new ListenAddresses.Read(new Route(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty, protocol, sni, proxy, perClient, udp),
+        return new ListenAddresses.Read(new Route(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty, protocol, sni, proxy, perClient, udp, discovery),
                 (MappingNode) s.node(), named, sniNodes, sniTimeoutNode, acceptProxyNode);
     }
 
@@ -247,7 +249,9 @@ public final class ConfigLoader {
         return empty;
     }
 
-    private static List<Endpoint> endpoints(Problems problems, Section route, String routeLabel, HealthCheck routeCheck, Protocol protocol) {
+    /** The listed endpoints; the {@code discover:} items go to {@code sources}. */
+    private static List<Endpoint> endpoints(Problems problems, Section route, String routeLabel, HealthCheck routeCheck,
+                                            Protocol protocol, List<Discovery.Source> sources) {
         if (!route.has("endpoints")) {
             problems.at(route.node(), routeLabel + " has no 'endpoints' (expected a list of endpoints with host and port)");
             return null;
@@ -255,7 +259,8 @@ public final class ConfigLoader {
         List<Node> items = route.list("endpoints");
         if (items == null) return null;
         if (items.isEmpty()) {
-            problems.at(route.value("endpoints"), routeLabel + " has an empty endpoint list (expected at least one endpoint with host and port)");
+            problems.at(route.value("endpoints"), routeLabel + " has an empty endpoint list (expected at least one endpoint with host and port, or a discover item such as "
+                    + DiscoverySections.DISCOVER_EXAMPLE + ")");
             return null;
         }
         List<Endpoint> endpoints = new ArrayList<>();
@@ -267,6 +272,11 @@ public final class ConfigLoader {
                 continue;
             }
             Section s = new Section(problems, "endpoint " + (i + 1) + " of " + routeLabel, mapping);
+            if (DiscoverySections.isSource(s)) {
+                Discovery.Source source = DiscoverySections.source(problems, s, routeCheck);
+                if (source != null) sources.add(source);
+                continue;
+            }
             String host = s.requiredString("host", "a host name or address");
             int port = s.requiredInteger("port", 1, 65535);
             int weight = s.integer("weight", Endpoint.DEFAULT_WEIGHT, 0, Endpoint.MAX_WEIGHT);

@@ -37,10 +37,13 @@ import java.util.List;
  *                       {@link PerClient#NONE}
  * @param udp            a UDP route's sessions ({@code udp:}, see {@link Udp}); {@link Udp#DEFAULTS}
  *                       on a TCP route, which has none
+ * @param discovery      the {@code discover:} items of {@code endpoints} and the {@code discovery:}
+ *                       section (default {@link Discovery#NONE}); {@code endpoints} are then the
+ *                       listed ones and, once a lookup answered, the discovered ones
  */
 public record Route(String name, String host, int port, Strategy strategy, List<Endpoint> endpoints,
                     Timeouts timeouts, int maxConnections, int retries, Health health, boolean retryEmpty,
-                    Protocol protocol, Sni sni, ProxyProtocol proxy, PerClient perClient, Udp udp) {
+                    Protocol protocol, Sni sni, ProxyProtocol proxy, PerClient perClient, Udp udp, Discovery discovery) {
     public static final int DEFAULT_RETRIES = 3;
     /** Client bytes kept for a replay: as HAProxy's L7 retries, the request must fit one buffer (16 KiB). */
     public static final int REPLAY_LIMIT = 16 * 1024;
@@ -49,25 +52,39 @@ public record Route(String name, String host, int port, Strategy strategy, List<
         endpoints = List.copyOf(endpoints);
     }
 
-    /** A route without per-client limits, with the default UDP sessions (a TCP route's). */
+    /** A route of listed endpoints only, without per-client limits, with the default UDP sessions (a TCP route's). */
     public Route(String name, String host, int port, Strategy strategy, List<Endpoint> endpoints,
                  Timeouts timeouts, int maxConnections, int retries, Health health, boolean retryEmpty,
                  Protocol protocol, Sni sni, ProxyProtocol proxy) {
-        this(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty, protocol, sni, proxy, PerClient.NONE, Udp.DEFAULTS);
+        this(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty, protocol, sni, proxy, PerClient.NONE, Udp.DEFAULTS, Discovery.NONE);
     }
 
-    /** A TCP route (the default UDP sessions) with per-client limits. */
+    /** A TCP route of listed endpoints with per-client limits. */
     public Route(String name, String host, int port, Strategy strategy, List<Endpoint> endpoints,
                  Timeouts timeouts, int maxConnections, int retries, Health health, boolean retryEmpty,
                  Protocol protocol, Sni sni, ProxyProtocol proxy, PerClient perClient) {
-        this(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty, protocol, sni, proxy, perClient, Udp.DEFAULTS);
+        this(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty, protocol, sni, proxy, perClient, Udp.DEFAULTS, Discovery.NONE);
     }
 
-    /** A route without per-client limits. */
+    /** A route of listed endpoints without per-client limits. */
     public Route(String name, String host, int port, Strategy strategy, List<Endpoint> endpoints,
                  Timeouts timeouts, int maxConnections, int retries, Health health, boolean retryEmpty,
                  Protocol protocol, Sni sni, ProxyProtocol proxy, Udp udp) {
-        this(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty, protocol, sni, proxy, PerClient.NONE, udp);
+        this(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty, protocol, sni, proxy, PerClient.NONE, udp, Discovery.NONE);
+    }
+
+    /** A route without per-client limits, with the default UDP sessions. */
+    public Route(String name, String host, int port, Strategy strategy, List<Endpoint> endpoints,
+                 Timeouts timeouts, int maxConnections, int retries, Health health, boolean retryEmpty,
+                 Protocol protocol, Sni sni, ProxyProtocol proxy, Discovery discovery) {
+        this(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty, protocol, sni, proxy, PerClient.NONE, Udp.DEFAULTS, discovery);
+    }
+
+    /** A route with every setting but discovery. */
+    public Route(String name, String host, int port, Strategy strategy, List<Endpoint> endpoints,
+                 Timeouts timeouts, int maxConnections, int retries, Health health, boolean retryEmpty,
+                 Protocol protocol, Sni sni, ProxyProtocol proxy, PerClient perClient, Udp udp) {
+        this(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty, protocol, sni, proxy, perClient, udp, Discovery.NONE);
     }
 
     /** A route without the PROXY protocol. */
@@ -121,11 +138,16 @@ public record Route(String name, String host, int port, Strategy strategy, List<
 
     /** This route with another endpoint set (a discovery source's). */
     public Route withEndpoints(List<Endpoint> next) {
-        return new Route(name, host, port, strategy, next, timeouts, maxConnections, retries, health, retryEmpty, protocol, sni, proxy, perClient, udp);
+        return new Route(name, host, port, strategy, next, timeouts, maxConnections, retries, health, retryEmpty, protocol, sni, proxy, perClient, udp, discovery);
+    }
+
+    /** This route with other {@code discover:} items and {@code discovery:} settings. */
+    public Route withDiscovery(Discovery next) {
+        return new Route(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty, protocol, sni, proxy, perClient, udp, next);
     }
 
     /** This route with another {@code sni} (the loader gives every route of an address its timeout). */
     public Route withSni(Sni next) {
-        return new Route(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty, protocol, next, proxy, perClient, udp);
+        return new Route(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty, protocol, next, proxy, perClient, udp, discovery);
     }
 }

@@ -86,6 +86,7 @@ public final class HealthState {
     /** When the half-open trial now out was claimed, or {@link #NO_TRIAL}. */
     private final AtomicLong trialSince = new AtomicLong(NO_TRIAL);
     private volatile String reason = "";
+    private volatile LastCheck lastCheck; // null until the first active check
 
     // guarded by this
     private boolean decided;
@@ -193,6 +194,20 @@ public final class HealthState {
         return !checkedDown && !ejected;
     }
 
+    /**
+     * The result of the last active check.
+     *
+     * @param atMillis when it ended, wall-clock milliseconds
+     * @param result   {@code passed}, or why it failed ("connect refused", "status 503")
+     */
+    public record LastCheck(long atMillis, String result) {
+    }
+
+    /** The last active check's result, or null before the first (or without active checks). */
+    public LastCheck lastCheck() {
+        return lastCheck;
+    }
+
     /** Why it is down ("connect refused x3"), or "" while it is up. */
     public String reason() {
         return healthy() ? "" : reason;
@@ -220,6 +235,7 @@ public final class HealthState {
     /** A health check passed ({@code failure} null) or failed with {@code failure} as the reason.
      * Called by the endpoint's check thread, one check after another. */
     public void checked(String failure) {
+        lastCheck = new LastCheck(System.currentTimeMillis(), failure == null ? "passed" : failure);
         boolean down = false;
         synchronized (this) {
             Rules r = rules;
@@ -328,6 +344,15 @@ public final class HealthState {
         }
         LOG.log(INFO, "endpoint {0} down: {1}{2}", r.name(), why, more);
         return r.closeOnDown() && wentDown != null;
+    }
+
+    /**
+     * The endpoint joined a pool that was already serving (a reload or a discovery added it): with
+     * slow start, its weight ramps from now, as one that came back up (an endpoint listed at start
+     * takes its full share at once: all start together).
+     */
+    public void joined() {
+        if (rules.stepNanos() != 0) rampStart.set(now());
     }
 
     /** Under the monitor: logs a change to up and starts the slow-start ramp from {@code since}. */

@@ -32,6 +32,8 @@ public final class Backend {
     private final LongAdder datagramsUp = new LongAdder();
     private final LongAdder datagramsDown = new LongAdder();
     private final LongAdder[] failures = new LongAdder[ConnectFailure.values().length];
+    private final Timing connectTime = new Timing();
+    private final Timing firstByteTime = new Timing();
     private final HealthState health;
     private volatile boolean draining;
     private volatile int weight;
@@ -191,6 +193,23 @@ public final class Backend {
 
     public long datagramsDown() {
         return datagramsDown.sum();
+    }
+
+    /**
+     * How long its successful connects took: from the connect's start (a name's resolution
+     * included) to its completion; recorded by the dial, on the connection's loop.
+     */
+    public Timing connectTime() {
+        return connectTime;
+    }
+
+    /**
+     * How long it took to send its first byte on a connection: from the connect's completion to
+     * the first byte read from it (connections it sent nothing on are not counted); recorded on the
+     * connection's loop, by either engine.
+     */
+    public Timing firstByteTime() {
+        return firstByteTime;
     }
 
     public long bytesUp() {

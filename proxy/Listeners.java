@@ -47,6 +47,14 @@ final class Listeners {
         return running;
     }
 
+    /** What the route's discover items add to its listed endpoints, for the log line of a new listener. */
+    private static String discovered(Route route) {
+        var sources = route.discovery().sources();
+        if (sources.isEmpty()) return "";
+        return (route.endpoints().isEmpty() ? "" : ", ") + "what " + sources.stream().map(config.Discovery.Source::describe)
+                .collect(Collectors.joining(", ")) + " find" + (sources.size() == 1 ? "s" : "") + " in DNS";
+    }
+
     /**
      * Makes the running listeners match {@code next}, in two phases so that a failure changes
      * nothing: first bind every new listening address and build every route's pool, then swap.
@@ -56,10 +64,11 @@ final class Listeners {
      * keep running on the pool and endpoint they started with, even one the new config removed.
      * Listeners of removed addresses stop accepting; their connections drain.
      *
-     * @return what changed, in words for the log ({@code +route -route ~route})
+     * What changed is {@link ConfigDiff}'s to say; this logs what each listener did.
+     *
      * @throws IOException when a new listening address cannot be bound; then nothing has changed
      */
-    String apply(Config next, List<EventLoop> loops) throws IOException {
+    void apply(Config next, List<EventLoop> loops) throws IOException {
         List<TcpListener> before = running;
         Map<String, TcpListener> byKey = new HashMap<>();
         for (TcpListener l : before) byKey.put(l.table().key(), l);
@@ -102,7 +111,6 @@ final class Listeners {
         change.commit();
         swaps.forEach(TcpListener::swap);
         running = List.copyOf(after);
-        List<String> changes = new ArrayList<>();
         for (TcpListener listener : opened) {
             listener.start(loops);
             for (BackendPool pool : listener.table().pools()) {
@@ -110,8 +118,7 @@ final class Listeners {
                 LOG.log(INFO, "route {0}: listening on {1}, {2} over {3}", route.name(), address(listener.address()),
                         route.strategy().configName(), route.endpoints().stream()
                                 .map(e -> e.address() + (e.weight() != 1 ? " weight " + e.weight() : "") + (e.backup() ? " backup" : ""))
-                                .collect(Collectors.joining(", ")));
-                changes.add("+" + route.name());
+                                .collect(Collectors.joining(", ")) + discovered(route));
             }
         }
         for (TcpListener listener : before) {
@@ -120,12 +127,9 @@ final class Listeners {
                 Route route = listener.table().first();
                 LOG.log(INFO, "route {0}: removed, stopped listening on {1}; its open connections finish",
                         route.name(), route.listenAddress());
-                changes.add("-" + route.name());
             }
         }
-        swaps.forEach((listener, table) -> table.pools().forEach(pool -> changes.add("~" + pool.route().name())));
-        udp.commit(udpPrepared, change, changes);
-        return String.join(" ", changes);
+        udp.commit(udpPrepared, change);
     }
 
     /**

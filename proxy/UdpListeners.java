@@ -93,7 +93,7 @@ final class UdpListeners {
     }
 
     /** The second phase, after the pools' commit: kept listeners swap, new ones start, removed ones close. */
-    void commit(Prepared prepared, Pools.Change change, List<String> changes) {
+    void commit(Prepared prepared, Pools.Change change) {
         List<UdpListener> before = running;
         prepared.kept.forEach((listener, route) -> listener.swap(route, change.slot(route.name())));
         running = List.copyOf(prepared.after);
@@ -105,7 +105,6 @@ final class UdpListeners {
                     + ":" + listener.address().getPort(), route.strategy().configName(), route.endpoints().stream()
                     .map(e -> e.address() + (e.weight() != 1 ? " weight " + e.weight() : "") + (e.backup() ? " backup" : ""))
                     .collect(Collectors.joining(", ")));
-            changes.add("+" + route.name());
         }
         for (UdpListener listener : before) {
             if (prepared.kept.containsKey(listener)) continue;
@@ -113,9 +112,7 @@ final class UdpListeners {
             listener.close();
             LOG.log(INFO, "route {0}: removed, stopped listening on udp {1}; its {2} session(s) ended",
                     listener.route().name(), listener.route().listenAddress(), sessions);
-            changes.add("-" + listener.route().name());
         }
-        prepared.kept.values().forEach(route -> changes.add("~" + route.name()));
     }
 
     /** Ends the sessions to {@code backend}, which went down with {@code on_down: close}. */

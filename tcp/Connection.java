@@ -58,6 +58,8 @@ final class Connection implements Forwarding.Events {
     private final EventLoop loop; // owns the sockets from the start
     private final long id = IDS.incrementAndGet();
     private final long startNanos = System.nanoTime();
+    private long connectedAt; // System.nanoTime() when the endpoint's connect completed, for its time to first byte
+    private boolean firstByteDue; // connected, and the endpoint has not sent a byte yet
     private final long startedMillis = System.currentTimeMillis(); // the access log shows milliseconds
     private InetSocketAddress clientAddress; // the peer's own object, or what a preamble learned; formatted only for a log line
     private long clientKey;
@@ -239,12 +241,18 @@ final class Connection implements Forwarding.Events {
         return clientAddress;
     }
 
-    /** {@code connected}'s endpoint answered the connect on {@code channel} (non-blocking): the greeting, then forward. */
-    void connected(Lease connected, SocketChannel channel) {
+    /**
+     * {@code connected}'s endpoint answered the connect on {@code channel} (non-blocking) at
+     * {@code nanos} ({@code System.nanoTime()}, the dial's, so one clock read times both the connect
+     * and the first byte): the greeting, then forward.
+     */
+    void connected(Lease connected, SocketChannel channel, long nanos) {
         // with replays, an endpoint is healthy once it answers: the stopping backend's
         // listen queue accepts connects it will only reset
         connected.connected(pool.route().retryEmpty());
         lease = connected;
+        connectedAt = nanos;
+        firstByteDue = true;
         endpointChannel = channel;
         if (LOG.isLoggable(DEBUG)) {
             LOG.log(DEBUG, "{0}: {1} -> {2}", pool.route().name(), clientName(), connected.backend().address());
@@ -319,6 +327,10 @@ final class Connection implements Forwarding.Events {
     /** The endpoint sent its first byte: nothing will be replayed; with replays on, it proved healthy. */
     @Override
     public void answered() {
+        if (firstByteDue) {
+            firstByteDue = false;
+            lease.backend().firstByteTime().record(System.nanoTime() - connectedAt);
+        }
         replay = null;
         dial = null;
         if (pool.route().retryEmpty()) lease.answered();

@@ -64,6 +64,8 @@ class SchemaTest {
             Map.entry("/routes/*/udp/responses", "unlimited, which is not a number one can write"),
             Map.entry("/routes/*/endpoints/*/health_check/*", "the route's"),
             Map.entry("/routes/*/endpoints/*/send_proxy", "the route's"),
+            Map.entry("/routes/*/discovery/nameserver", "the system's resolvers, from /etc/resolv.conf"),
+            Map.entry("/routes/*/endpoints/*/discover/*", "dns with its port, or srv: the item says which"),
             Map.entry("/admin/token_file", "no token"),
             Map.entry("/routes/*/per_client/max_rate", "unlimited, which is not a rate one can write"),
             Map.entry("/max_connections", "derived from the file-descriptor limit of the machine it runs on"));
@@ -422,6 +424,8 @@ class SchemaTest {
 
     private static Object sample(JsonNode schema, String path) {
         JsonNode s = resolve(schema);
+        // a mapping whose keys depend on each other (discover: dns with port, or srv) is sampled by its first example
+        if (s.has("examples")) return MAPPER.convertValue(s.get("examples").get(0), Object.class);
         if (s.has("properties")) {
             Map<String, Object> map = new LinkedHashMap<>();
             Set<String> required = new TreeSet<>();
@@ -433,8 +437,14 @@ class SchemaTest {
             }
             return map;
         }
-        if (s.has("items")) return new ArrayList<>(List.of(sample(s.get("items"), path + "/*")));
-        if (s.has("examples")) return MAPPER.convertValue(s.get("examples").get(0), Object.class);
+        if (s.has("items")) {
+            JsonNode items = resolve(s.get("items"));
+            List<Object> list = new ArrayList<>();
+            // items of several kinds (an endpoint listed, or a discover item): one of each
+            if (items.has("anyOf") && !items.has("properties")) items.get("anyOf").values().forEach(kind -> list.add(sample(kind, path + "/*")));
+            else list.add(sample(items, path + "/*"));
+            return list;
+        }
         if (s.has("minimum")) return s.get("minimum").asLong();
         return "x";
     }
@@ -455,7 +465,7 @@ class SchemaTest {
             ((Map<String, Object>) at).put(key, value);
         } else if (key.equals("*")) {
             for (Object item : (List<Object>) at) put(item, path.substring(slash), value);
-        } else {
+        } else if (((Map<String, Object>) at).get(key) != null) { // an item of another kind (a listed endpoint has no discover:) has not the key
             put(((Map<String, Object>) at).get(key), path.substring(slash), value);
         }
     }
