@@ -9,7 +9,7 @@ E2E_ARGS ?=
 BENCH_ARGS ?=
 DEMO_ARGS ?=
 
-.PHONY: help run demo validate test fuzz e2e bench aot image clean
+.PHONY: help run demo validate test fuzz soak e2e bench aot image clean
 
 # names may hold digits (e2e); test/launch/MakefileTest checks that every .PHONY target is listed
 help: ## list the targets
@@ -27,10 +27,20 @@ validate: ## check $(CONFIG) and exit
 test: ## compile and run every JUnit test; prints "N passed, N failed"
 	bash build/test.sh $(TESTS)
 
-FUZZ_SECONDS ?= 180
-# the parsers of what clients send first, on random and mutated valid inputs (seconds in make test)
-fuzz: ## fuzz the PROXY header and ClientHello parsers (FUZZ_SECONDS)
+FUZZ_SECONDS ?= 120
+FUZZ_TARGETS ?=
+# Jazzer, coverage-guided, on the config loader, the admin API, the PROXY reader and the ClientHello
+# parser (build/fuzz.sh), then the random and mutated inputs of the two parsers' own tests; make
+# test replays the checked-in corpus (test/fuzz/corpus/) and a fixed count of those inputs
+fuzz: ## coverage-guided fuzzing of the parsers, FUZZ_SECONDS per target
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash build/fuzz.sh $(FUZZ_TARGETS)
 	FEATHERLB_FUZZ_SECONDS=$(FUZZ_SECONDS) bash build/test.sh '.*ProxyHeaderTest.*' '.*ClientHelloTest.*'
+
+SOAK_SECONDS ?= 600
+# the real command under mixed load, reloads and an endpoint's kills; then fds, threads, RSS and
+# active connections against their baseline (soak/soak.java)
+soak: ## mixed load, reloads, kills for SOAK_SECONDS; checks the process returns to baseline
+	./jbang soak/soak.java --seconds $(SOAK_SECONDS)
 
 e2e: ## end-to-end test in docker compose; writes test/e2e/runs/
 	./jbang e2e.java $(E2E_ARGS)

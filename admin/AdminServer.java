@@ -143,7 +143,8 @@ public final class AdminServer implements AutoCloseable {
         requests.close();
     }
 
-    private void handle(HttpExchange exchange) {
+    /** Answers one request; package-private so that the admin fuzzer can call it without a socket. */
+    void handle(HttpExchange exchange) {
         try (exchange) {
             String path = exchange.getRequestURI().getRawPath();
             String method = exchange.getRequestMethod();

@@ -21,7 +21,7 @@ cp=$(./jbang info classpath --quiet --deps-only --deps "$TEST_DEPS" featherlb.ja
 java_home=$(./jbang jdk home 25 2>/dev/null | tail -1)
 [[ -x $java_home/bin/javac ]] || { echo "test: no Java 25 JDK found" >&2; exit 2; }
 
-mapfile -t sources < <(find . -path ./target -prune -o -path ./bench -prune -o -name '*.java' -print | grep -v -e '^./e2e.java$' -e '^./jbang' | sort)
+mapfile -t sources < <(find . -path ./target -prune -o -path ./bench -prune -o -path ./soak -prune -o -name '*.java' -print | grep -v -e '^./e2e.java$' -e '^./jbang' | sort)
 "$java_home/bin/javac" -nowarn -encoding UTF-8 --release 25 -proc:none -d "$out/classes" -cp "$cp" "${sources[@]}" || {
   echo "0 passed, 1 failed (compilation failed)"; exit 1; }
 

@@ -220,7 +220,7 @@ public final class ConfigLoader {
         PerClient perClient = LimitSections.perClient(problems, s, label);
         UdpSections.proxy(problems, s, proxy, protocol);
         s.finish();
-        if (name == null || strategy == null || endpoints == null || protocol == null) return null;
+        if (name == null || host == null || port < 0 || strategy == null || endpoints == null || protocol == null) return null;
         Sni sni = new Sni(List.copyOf(sniNodes.keySet()), sniTimeout);
         return new ListenAddresses.Read(new Route(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty, protocol, sni, proxy, perClient, udp, discovery),
                 (MappingNode) s.node(), named, sniNodes, sniTimeoutNode, acceptProxyNode);

@@ -155,7 +155,10 @@ public final class ClientHello {
             for (byte c : bytes) {
                 if (c <= ' ' || c >= 0x7f) return null; // not ASCII text: no host name, and nothing to put in a log line
             }
-            return Sni.normalize(new String(bytes, StandardCharsets.US_ASCII));
+            String normalized = Sni.normalize(new String(bytes, StandardCharsets.US_ASCII));
+            // an empty label ("", ".", "a..b", ".a", "a.b.."): no host name, so no name (found by make fuzz)
+            boolean emptyLabel = normalized.isEmpty() || normalized.startsWith(".") || normalized.endsWith(".") || normalized.contains("..");
+            return emptyLabel ? null : normalized;
         }
         return null;
     }

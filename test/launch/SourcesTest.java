@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
  * this keeps that list equal to the files on disk.
  */
 class SourcesTest {
-    /** Folders that are not part of the balancer: tests, the e2e and bench scripts' own code, build output. */
-    private static final List<String> NOT_SHIPPED = List.of("test", "bench", "e2e", "target", "build", "docs");
+    /** Folders that are not part of the balancer: tests, the e2e, bench and soak scripts' own code, build output. */
+    private static final List<String> NOT_SHIPPED = List.of("test", "bench", "e2e", "soak", "target", "build", "docs");
 
     @Test
     void everySourceFileIsListedAndEveryListedFileExists() throws IOException {

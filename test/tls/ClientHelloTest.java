@@ -50,6 +50,14 @@ class ClientHelloTest {
         assertEquals(new ClientHello.Hello(null), whole(Hellos.tls(null)));
     }
 
+    /** Found by make fuzz (test/fuzz/corpus/clienthello/empty-name, two-trailing-dots): "" and "app.example.co." were server names. */
+    @Test
+    void aNameWithAnEmptyLabelIsNoName() {
+        for (String name : List.of("", ".", "app.example.com..", "app..example.com", ".app.example.com")) {
+            assertEquals(new ClientHello.Hello(null), whole(Hellos.tls(name)), name);
+        }
+    }
+
     @Test
     void aNameThatIsNotAsciiTextIsNoName() {
         assertEquals(new ClientHello.Hello(null), whole(Hellos.tls("app example.com")));
