@@ -18,7 +18,8 @@ final class Machine {
             "nginx", "nginx-light",
             "/usr/lib/nginx/modules/ngx_stream_module.so", "libnginx-mod-stream",
             "wrk", "wrk",
-            "iperf3", "iperf3");
+            "iperf3", "iperf3",
+            "h2load", "nghttp2-client");
 
     private Machine() {
     }
@@ -88,6 +89,7 @@ final class Machine {
         d.put("nginx", firstLine(List.of("nginx", "-v")));
         d.put("wrk", firstLine(List.of("wrk", "-v")).replaceAll(" Copyright.*", ""));
         d.put("iperf3", firstLine(List.of("iperf3", "-v")));
+        d.put("h2load", firstLine(List.of("h2load", "--version")));
         d.put("load average at start", loadAverage());
         return d;
     }
