@@ -146,8 +146,10 @@ public final class bench implements Callable<Integer> {
                 ManyConnections.run(raw, running, sizes, reps, seconds, fdLimit, log);
             }
             if (tests.contains("busy")) BusyBackend.run(raw, running, reps, seconds, work, log);
-            for (int rep = 0; rep < Math.min(reps, 3) && tests.contains("idle"); rep++) {
-                for (Contender.Running r : rotated(running, rep)) {
+            // memory at scale once per run: a second pass reuses what the first freed (HAProxy's slope
+            // fell from 3.3 to 0.05 KiB per connection), which is not what a growing load costs
+            if (tests.contains("idle")) {
+                for (Contender.Running r : running) {
                     if (r.proc() == null) continue;
                     MemoryScale.Fit fit = MemoryScale.measure(r, idleCount, quick ? 4 : 5);
                     add(raw, r, Metric.RSS_IDLE, fit.rssMib(10_000));
