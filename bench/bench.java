@@ -143,7 +143,7 @@ public final class bench implements Callable<Integer> {
                     notes.add("Many connections: only " + sizes.stream().map(z -> Integer.toString(z.connections())).toList()
                             + " fit under the file-descriptor limit of " + fdLimit + ".");
                 }
-                ManyConnections.run(raw, running, sizes, reps, seconds, fdLimit, log);
+                ManyConnections.run(raw, running, sizes, reps, seconds, fdLimit, notes, log);
             }
             if (tests.contains("busy")) BusyBackend.run(raw, running, reps, seconds, work, log);
             // memory at scale once per run: a second pass reuses what the first freed (HAProxy's slope
