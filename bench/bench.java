@@ -82,7 +82,9 @@ public final class bench implements Callable<Integer> {
         Machine.ensureTools(log);
         int fdLimit = Machine.hardFdLimit();
         // a proxy holds two descriptors per proxied connection, and needs a few of its own
-        int idleCount = Math.min(idleWanted, (fdLimit - 256) / 2);
+        // featherlb holds at most (limit - max(256, limit / 10)) / 2 connections (tcp/GlobalLimit) and
+        // leaves the rest in the accept queue: more idle connections than that would wait forever
+        int idleCount = Math.min(idleWanted, (fdLimit - Math.max(256, fdLimit / 10)) / 2);
         // so 2 * maxConnections + a few stays under the limit; room for the largest many-connections run that fits
         int maxConnections = Math.max(idleCount, quick ? 0 : Math.min(5_000, (fdLimit - 256) / 2)) + 64;
         List<String> notes = new ArrayList<>();
