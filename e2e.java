@@ -2,7 +2,7 @@
 //JAVA 25
 //DEPS info.picocli:picocli:4.7.7
 //SOURCES e2e/AccessLog.java e2e/Chart.java e2e/Distribution.java e2e/Docker.java e2e/E2eException.java
-//SOURCES e2e/Exec.java e2e/Fault.java e2e/FeatherlbConfig.java e2e/Options.java e2e/Progress.java
+//SOURCES e2e/Exec.java e2e/Fault.java e2e/FeatherlbConfig.java e2e/Options.java e2e/Progress.java e2e/SeveralInstances.java
 //SOURCES e2e/RunLog.java e2e/Runner.java e2e/Scenario.java e2e/ScenarioResult.java e2e/Scenarios.java
 //SOURCES e2e/Verdict.java e2e/Verdicts.java e2e/WrkResult.java
 

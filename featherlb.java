@@ -8,7 +8,7 @@
 //DEPS io.prometheus:prometheus-metrics-instrumentation-jvm:1.10.0
 //SOURCES accesslog/AccessLogWriter.java accesslog/LineFormat.java
 //SOURCES admin/AdminServer.java admin/ApiException.java admin/ApiJson.java admin/ApiHandler.java admin/ApiRequest.java admin/ReloadApi.java
-//SOURCES admin/Dashboard.java admin/Reply.java admin/Router.java admin/RoutesApi.java
+//SOURCES admin/Dashboard.java admin/Probes.java admin/Reply.java admin/Router.java admin/RoutesApi.java
 //SOURCES algorithms/Algorithm.java algorithms/Candidates.java algorithms/Strategy.java
 //SOURCES algorithms/SmoothRoundRobin.java algorithms/WeightedRandom.java algorithms/LeastConnections.java
 //SOURCES algorithms/PowerOfTwoChoices.java algorithms/Maglev.java
@@ -32,7 +32,7 @@
 //SOURCES tcp/Connection.java tcp/ConnectionLimit.java tcp/Connections.java tcp/Dial.java tcp/GlobalLimit.java tcp/Flow.java tcp/Forwarding.java
 //SOURCES tcp/Greeting.java tcp/Pipeline.java tcp/Preamble.java tcp/PreambleChain.java tcp/PreambleRead.java tcp/Refusals.java tcp/Replay.java tcp/Stage.java tcp/Stages.java tcp/TcpListener.java
 //SOURCES config/Engine.java tcp/VirtualThreads.java
-//SOURCES proxy/ConfigStages.java proxy/Listeners.java proxy/Server.java
+//SOURCES proxy/ConfigStages.java proxy/Lifecycle.java proxy/Listeners.java proxy/Server.java
 //SOURCES proxyproto/AcceptProxy.java proxyproto/HeaderEncoder.java proxyproto/ProxyHeader.java proxyproto/SendProxy.java
 //SOURCES tls/ClientHello.java tls/SniPreamble.java
 //FILES dashboard/index.html=dashboard/index.html dashboard/dashboard.js=dashboard/dashboard.js
@@ -51,6 +51,7 @@ import static java.lang.System.Logger.Level.INFO;
 
 import accesslog.AccessLogWriter;
 import admin.AdminServer;
+import admin.Probes;
 import admin.ReloadApi;
 import admin.Router;
 import admin.RoutesApi;
@@ -82,6 +83,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import dial.Dialer;
+import proxy.Lifecycle;
 import proxy.Server;
 import process.Signals;
 import reload.ConfigWatcher;
@@ -128,6 +130,7 @@ import reload.Reloader;
             "          # health_check: {port: 9000}  # per endpoint: any check field",
             "          # send_proxy: v1       # per endpoint: overrides the route's",
             "  shutdown_grace: 10s",
+            "  shutdown_delay: 0s             # e.g. 5s: /readyz 503, still accepting",
             "  reuse_port: false              # true: a new process may bind the same ports",
             "  engine: loops                  # or virtual-threads: a thread per direction",
             "  admin:                         # off when absent",
@@ -297,19 +300,25 @@ public final class featherlb implements Callable<Integer> {
         }
         Reloader reloader = new Reloader(file, server, c -> engine == null ? c : c.withEngine(engine));
         CountDownLatch stopped = new CountDownLatch(1);
+        Lifecycle lifecycle = new Lifecycle();
         AtomicBoolean signalled = new AtomicBoolean();
         // a signal's handler and the additions' stop: the first begins the shutdown, a second ends its drain
         Consumer<String> stop = why -> {
             if (signalled.compareAndSet(false, true)) {
                 Duration drain = grace != null ? grace : server.config().shutdownGrace();
-                LOG.log(INFO, "{0}: shutting down, grace period {1}", why, Durations.format(drain));
+                Duration delay = server.config().shutdownDelay();
+                LOG.log(INFO, "{0}: shutting down, {1}grace period {2}", why,
+                        delay.isZero() ? "" : "shutdown_delay " + Durations.format(delay) + ", then ", Durations.format(drain));
                 Thread.ofPlatform().name("featherlb-shutdown").start(() -> {
                     additions.stopping();
+                    lifecycle.leave(delay);
                     server.shutdown(drain);
+                    lifecycle.stopped();
                     stopped.countDown();
                 });
             } else {
                 LOG.log(INFO, "{0} again: closing open connections now", why);
+                lifecycle.hurry();
                 server.shutdown(Duration.ZERO);
             }
         };
@@ -325,7 +334,8 @@ public final class featherlb implements Callable<Integer> {
                 new RoutesApi(server::pools).register(api);
                 new ReloadApi(() -> reloader.reload("admin API")).register(api);
                 additions.register(api);
-                admin = new AdminServer(cfg.admin().get(), api, metrics.handler());
+                admin = new AdminServer(cfg.admin().get(), api, metrics.handler(), new Probes(() -> !server.failure().isDone(),
+                        () -> lifecycle.phase().name().toLowerCase(java.util.Locale.ROOT), lifecycle::ready));
                 admin.start();
             }
         } catch (IOException e) {

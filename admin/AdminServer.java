@@ -24,7 +24,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * The admin HTTP server: {@code GET /metrics} for Prometheus, the JSON API under {@code /api/v1}
+ * The admin HTTP server: {@code GET /metrics} for Prometheus, {@code GET /healthz} and
+ * {@code GET /readyz} for a supervisor's probes ({@link Probes}), the JSON API under {@code /api/v1}
  * (see {@link RoutesApi}; more calls go into {@link #api()}), and the dashboard at {@code /}.
  *
  * <p>The JDK's {@code com.sun.net.httpserver}: its dispatcher thread accepts and parses, and each
@@ -66,6 +67,7 @@ public final class AdminServer implements AutoCloseable {
     private final Admin config;
     private final Router api;
     private final HttpHandler metrics;
+    private final Probes probes;
     private final Dashboard dashboard = new Dashboard();
     private final byte[] token; // null: writes need no token
     private final ExecutorService requests = Executors.newThreadPerTaskExecutor(
@@ -79,9 +81,15 @@ public final class AdminServer implements AutoCloseable {
      * @throws IOException when the token file cannot be read
      */
     public AdminServer(Admin config, Router api, HttpHandler metrics) throws IOException {
+        this(config, api, metrics, Probes.ALWAYS);
+    }
+
+    /** @param probes what {@code GET /healthz} and {@code GET /readyz} answer */
+    public AdminServer(Admin config, Router api, HttpHandler metrics, Probes probes) throws IOException {
         this.config = config;
         this.api = api;
         this.metrics = metrics;
+        this.probes = probes;
         this.token = config.tokenFile() == null ? null : token(config);
     }
 
@@ -143,6 +151,9 @@ public final class AdminServer implements AutoCloseable {
                         + "requests for localhost or a loopback address");
             } else if (path.equals("/metrics")) {
                 if (method.equals("GET")) metrics.handle(exchange);
+                else methodNotAllowed(exchange, "GET");
+            } else if (probes.answer(path) instanceof Reply probe) {
+                if (method.equals("GET")) send(exchange, probe.status(), JSON_TYPE, ApiJson.write(probe.body()));
                 else methodNotAllowed(exchange, "GET");
             } else if (path.startsWith("/api/")) {
                 api(exchange, method, path);

@@ -56,7 +56,15 @@ public final class RoutesApi {
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("time_ms", System.currentTimeMillis());
         answer.put("routes", routes);
+        answer.put("maglev_fingerprint", fingerprints(pools.get()));
         return answer;
+    }
+
+    /** {@code maglev_fingerprint}: per iphash route, its table's {@link BackendPool#maglevFingerprint}, for comparing instances. */
+    static Map<String, Object> fingerprints(List<BackendPool> pools) {
+        Map<String, Object> fingerprints = new LinkedHashMap<>();
+        for (BackendPool pool : pools) pool.maglevFingerprint().ifPresent(f -> fingerprints.put(pool.route().name(), f));
+        return fingerprints;
     }
 
     private Reply draining(ApiRequest request, boolean draining) throws ApiException {

@@ -22,9 +22,12 @@ import java.util.Optional;
  *                      (the key absent): from the file-descriptor limit, two per connection and
  *                      some headroom, as HAProxy derives its {@code maxconn}; 0: unlimited
  * @param engine        what forwards ({@code engine}, default loops); chosen at start, a reload cannot change it
+ * @param shutdownDelay how long featherlb keeps accepting after SIGTERM while {@code GET /readyz}
+ *                      answers 503, before the grace period ({@code shutdown_delay}, default 0s: off),
+ *                      so that a Kubernetes Service or another balancer stops sending first
  */
 public record Config(Path source, List<Route> routes, Duration shutdownGrace, boolean reusePort,
-                     Optional<Admin> admin, AccessLog accessLog, int maxConnections, Engine engine) {
+                     Optional<Admin> admin, AccessLog accessLog, int maxConnections, Engine engine, Duration shutdownDelay) {
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(10);
     /** {@code max_connections} absent at the top level: derived from the file-descriptor limit. */
     public static final int DERIVED = -1;
@@ -39,6 +42,12 @@ public record Config(Path source, List<Route> routes, Duration shutdownGrace, bo
         routes = List.copyOf(routes);
     }
 
+    /** A config without a shutdown delay. */
+    public Config(Path source, List<Route> routes, Duration shutdownGrace, boolean reusePort,
+                  Optional<Admin> admin, AccessLog accessLog, int maxConnections, Engine engine) {
+        this(source, routes, shutdownGrace, reusePort, admin, accessLog, maxConnections, engine, Duration.ZERO);
+    }
+
     /** A config that forwards with the loops. */
     public Config(Path source, List<Route> routes, Duration shutdownGrace, boolean reusePort,
                   Optional<Admin> admin, AccessLog accessLog, int maxConnections) {
@@ -47,7 +56,7 @@ public record Config(Path source, List<Route> routes, Duration shutdownGrace, bo
 
     /** This config with {@code other} as its engine ({@code --engine}, or a test's choice). */
     public Config withEngine(Engine other) {
-        return new Config(source, routes, shutdownGrace, reusePort, admin, accessLog, maxConnections, other);
+        return new Config(source, routes, shutdownGrace, reusePort, admin, accessLog, maxConnections, other, shutdownDelay);
     }
 
     /** A config without SO_REUSEPORT, admin server and access log. */

@@ -140,6 +140,7 @@ public final class ConfigLoader {
         Section top = new Section(problems, "the config", mapping);
         List<Route> routes = routes(problems, top);
         Duration grace = top.duration("shutdown_grace", Config.DEFAULT_SHUTDOWN_GRACE);
+        Duration delay = top.durationOrZero("shutdown_delay", Duration.ZERO);
         boolean reusePort = top.bool("reuse_port", false);
         int maxConnections = top.has("max_connections") ? top.integer("max_connections", 0, 0, 10_000_000) : Config.DERIVED;
         Optional<Admin> admin = Admin.read(problems, top);
@@ -149,7 +150,7 @@ public final class ConfigLoader {
         if (engine == null) problems.at(top.value("engine"), "unknown engine '" + engineName + "' (expected " + Engine.EXPECTED + ")");
         top.finish();
         if (problems.any()) throw new ConfigException(problems.sorted());
-        return new Config(file, routes, grace, reusePort, admin, accessLog, maxConnections, engine);
+        return new Config(file, routes, grace, reusePort, admin, accessLog, maxConnections, engine, delay);
     }
 
     private static List<Route> routes(Problems problems, Section top) {

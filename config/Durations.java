@@ -11,6 +11,9 @@ public final class Durations {
     /** What to say a duration should look like, in error messages. */
     public static final String EXPECTED = "a duration above zero such as 500ms, 3s, 5m";
 
+    /** The same where zero is valid and means off. */
+    public static final String EXPECTED_OR_ZERO = "a duration such as 0s (off), 500ms, 3s, 5m";
+
     /**
      * The longest duration accepted anywhere (a timeout, an interval, the grace period): a year.
      * Longer ones are mistakes, and 999999999h overflowed the nanoseconds that deadlines are

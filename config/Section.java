@@ -162,11 +162,20 @@ final class Section {
 
     /** A duration written as {@code 500ms}, {@code 3s}, {@code 5m} or {@code 1h}, at most {@link Durations#MAX}. */
     Duration duration(String key, Duration fallback) {
+        return duration(key, fallback, false);
+    }
+
+    /** A duration where zero means off ({@code shutdown_delay: 0s}), bounded as every other. */
+    Duration durationOrZero(String key, Duration fallback) {
+        return duration(key, fallback, true);
+    }
+
+    private Duration duration(String key, Duration fallback, boolean zeroAllowed) {
         Node value = value(key);
         if (value == null) return fallback;
         Duration parsed = value instanceof ScalarNode scalar ? Durations.parse(scalar.getValue()) : null;
-        if (parsed == null || parsed.isZero()) {
-            problems.at(value, key + " is " + describe(value) + " (expected " + Durations.EXPECTED + ")");
+        if (parsed == null || (parsed.isZero() && !zeroAllowed)) {
+            problems.at(value, key + " is " + describe(value) + " (expected " + (zeroAllowed ? Durations.EXPECTED_OR_ZERO : Durations.EXPECTED) + ")");
             return fallback;
         }
         if (parsed.compareTo(Durations.MAX) > 0) {

@@ -44,7 +44,7 @@ public final class Runner {
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH-mm-ss");
     private static final DateTimeFormatter SHOWN = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
     /** Asks a route for one response from inside a client container: curl where there is one, else busybox wget. */
-    private static final String PROBE = "if command -v curl >/dev/null 2>&1; then curl -fsS -o /dev/null -m 2 \"$1\"; "
+    static final String PROBE = "if command -v curl >/dev/null 2>&1; then curl -fsS -o /dev/null -m 2 \"$1\"; "
             + "else wget -q -O /dev/null -T 2 \"$1\"; fi";
 
     private final Options options;
@@ -98,13 +98,15 @@ public final class Runner {
         }
         progress.step("building image featherlb:e2e FROM " + javaImage(),
                 () -> docker.composeOrFail("building the featherlb image (compose build featherlb)", BUILD, "build", "featherlb"));
-        writeConfig(plan);
+        Scenario instances = SeveralInstances.of(plan); // a second featherlb with the iphash scenario
+        writeConfig(instances == null ? plan : Stream.concat(plan.stream(), Stream.of(instances)).toList());
         // a stack left by --keep or a killed run would otherwise be reused with its old logs
         progress.step("removing any stack an earlier run left", this::removeStack);
 
         List<String> backends = IntStream.rangeClosed(1, options.backends()).mapToObj(Scenarios::backend).toList();
         List<String> clients = IntStream.rangeClosed(1, Scenarios.CLIENTS).mapToObj(Scenarios::client).toList();
-        List<String> services = Stream.of(backends, List.of("featherlb"), clients).flatMap(List::stream).toList();
+        List<String> services = Stream.of(backends, instances == null ? List.of("featherlb") : SeveralInstances.INSTANCES, clients)
+                .flatMap(List::stream).toList();
         Thread hook = Thread.ofPlatform().name("e2e-teardown").unstarted(() -> {
             if (!options.keep()) takeDown();
         });
@@ -135,6 +137,14 @@ public final class Runner {
                 }
                 results.add(r);
                 report(prefix, r);
+            }
+            if (instances != null) {
+                ScenarioResult r = SeveralInstances.run(instances, docker, containers, () -> {
+                    readLogs(instances.backends());
+                    return hits;
+                }, progress);
+                results.add(r);
+                report("[+] " + instances.name() + " ", r);
             }
         } finally {
             if (options.keep()) {

@@ -67,7 +67,8 @@ public final class Metrics implements Consumer<ConnectionRecord> {
 
     /**
      * Exposes every endpoint of {@code pools}, asked anew at each scrape (so that pools swapped by
-     * a reload show up): connections, active connections, bytes, connect failures, up, draining, weight.
+     * a reload show up): connections, active connections, bytes, connect failures, up, draining, weight; and
+     * each iphash route's Maglev fingerprint.
      */
     public void watch(Supplier<List<BackendPool>> pools) {
         CounterWithCallback.builder()
@@ -119,6 +120,15 @@ public final class Metrics implements Consumer<ConnectionRecord> {
                 .help("The endpoint's current weight (from the config, or set through the admin API)")
                 .labelNames("route", "endpoint")
                 .callback(cb -> each(pools, (route, b) -> cb.call(b.weight(), route, b.address())))
+                .register(registry);
+        // per iphash route, not per endpoint: equal on instances that send every client to the same endpoint
+        GaugeWithCallback.builder()
+                .name("featherlb_maglev_fingerprint")
+                .help("A fingerprint of an iphash route's Maglev table (48 bits): instances that send every client to the same endpoint have the same value")
+                .labelNames("route")
+                .callback(cb -> {
+                    for (BackendPool pool : pools.get()) pool.maglevFingerprint().ifPresent(f -> cb.call(f, pool.route().name()));
+                })
                 .register(registry);
     }
 

@@ -2,11 +2,13 @@ package pool;
 
 import algorithms.Algorithm;
 import algorithms.Candidates;
+import algorithms.Maglev;
 import config.Route;
 import health.HealthChecker;
 import health.HealthState;
 import java.util.BitSet;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.random.RandomGenerator;
 
@@ -85,6 +87,31 @@ public final class BackendPool implements Candidates {
     public Lease lease(long clientKey, BitSet tried) {
         int index = choose(clientKey, tried);
         return index < 0 ? null : new Lease(backends[index], index);
+    }
+
+    /**
+     * With {@code strategy: iphash}, the {@link Maglev#fingerprint} of the table that answers now:
+     * the primaries' while one is usable, else the backups' (0: none usable). Instances with the
+     * same endpoints in force (same names, weights, health and drains) have the same fingerprint,
+     * whatever the order of their endpoints; empty for every other strategy. Runs on the caller's
+     * thread (a scrape, an API call) under the pick lock, for the time of a table build at most.
+     */
+    public OptionalLong maglevFingerprint() {
+        if (!(primaries instanceof Maglev forPrimaries) || !(backups instanceof Maglev forBackups)) return OptionalLong.empty();
+        lock.lock();
+        try {
+            tried = null;
+            askBackups = false;
+            if (slowStart) pickNanos = backends[0].health().now();
+            long fingerprint = forPrimaries.fingerprint(this);
+            if (fingerprint == 0) {
+                askBackups = true;
+                fingerprint = forBackups.fingerprint(this);
+            }
+            return OptionalLong.of(fingerprint);
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** What the health checker checks: every backend's endpoint and state. */

@@ -83,6 +83,48 @@ class MaglevTest {
     }
 
     @Test
+    void theFingerprintIsTheSameForEveryOrderOfTheSameEndpoints() {
+        FakeCandidates c = FakeCandidates.hosts(1, 2, 1, 1, 3, 1, 1, 1);
+        c.available[6] = false; // an endpoint that is down is left out the same way in any order
+        long expected = new Maglev().fingerprint(c);
+        java.util.Random random = new java.util.Random(16);
+        for (int round = 0; round < 20; round++) {
+            Integer[] order = {0, 1, 2, 3, 4, 5, 6, 7};
+            java.util.Collections.shuffle(Arrays.asList(order), random);
+            String[] names = new String[8];
+            int[] weights = new int[8];
+            for (int i = 0; i < 8; i++) {
+                names[i] = c.names[order[i]];
+                weights[i] = c.weights[order[i]];
+            }
+            FakeCandidates permuted = new FakeCandidates(names, weights);
+            permuted.available[Arrays.asList(order).indexOf(6)] = false;
+            assertEquals(expected, new Maglev().fingerprint(permuted), "order " + Arrays.toString(order));
+        }
+    }
+
+    @Test
+    void theFingerprintChangesWithWhatTheTableAnswers() {
+        FakeCandidates c = FakeCandidates.hosts(1, 1, 1, 1);
+        Maglev maglev = new Maglev();
+        long all = maglev.fingerprint(c);
+        assertTrue(all > 0 && all < 1L << 48, "48 bits, so a gauge holds it exactly: " + all);
+        c.weights[2] = 2;
+        long weighted = maglev.fingerprint(c);
+        assertNotEquals(all, weighted, "a weight changes the table");
+        c.weights[2] = 1;
+        assertEquals(all, maglev.fingerprint(c), "and back");
+        c.available[0] = false;
+        long oneDown = maglev.fingerprint(c);
+        assertNotEquals(all, oneDown, "an endpoint down changes the table");
+        String[] renamed = c.names.clone();
+        renamed[3] = "10.0.0.99:8080";
+        assertNotEquals(all, new Maglev().fingerprint(new FakeCandidates(renamed, c.weights)), "another endpoint");
+        c.available[1] = c.available[2] = c.available[3] = false;
+        assertEquals(0, maglev.fingerprint(c), "no endpoint eligible: no table");
+    }
+
+    @Test
     void unavailableAndWeightZeroAreNeverPicked() {
         FakeCandidates c = FakeCandidates.hosts(1, 0, 1, 1);
         c.available[2] = false;

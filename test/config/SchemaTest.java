@@ -362,7 +362,8 @@ class SchemaTest {
     }
 
     private static boolean isDuration(JsonNode property) {
-        return resolve(property) == SCHEMA_TREE.at("/definitions/duration");
+        JsonNode resolved = resolve(property);
+        return resolved == SCHEMA_TREE.at("/definitions/duration") || resolved == SCHEMA_TREE.at("/definitions/durationOrZero");
     }
 
     private static boolean scalar(JsonNode property) {
