@@ -3,7 +3,7 @@
 //DEPS info.picocli:picocli:4.7.7
 //SOURCES e2e/AccessLog.java e2e/Chart.java e2e/Distribution.java e2e/Docker.java e2e/E2eException.java
 //SOURCES e2e/Exec.java e2e/Fault.java e2e/FeatherlbConfig.java e2e/Options.java e2e/Progress.java e2e/SeveralInstances.java
-//SOURCES e2e/RunLog.java e2e/Runner.java e2e/Scenario.java e2e/ScenarioResult.java e2e/Scenarios.java
+//SOURCES e2e/RunLog.java e2e/Runner.java e2e/Scenario.java e2e/ScenarioResult.java e2e/Scenarios.java e2e/Scaling.java
 //SOURCES e2e/Verdict.java e2e/Verdicts.java e2e/WrkResult.java
 
 import e2e.E2eException;
@@ -39,6 +39,10 @@ class E2e implements Callable<Integer> {
     @Option(names = "--fault", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Run the fault scenario: stop a backend under load, start it again (default: on; --no-fault skips it).")
     boolean fault;
+
+    @Option(names = "--scaling", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Scale a backend service 3 -> 5 -> 2 under load, found through Docker's DNS (default: on).")
+    boolean scaling;
 
     @Option(names = {"-d", "--duration"}, paramLabel = "TIME", defaultValue = "10s",
             description = "Load per scenario, e.g. 10s, 3s, 1m (default: ${DEFAULT-VALUE}).")
@@ -101,7 +105,7 @@ class E2e implements Callable<Integer> {
         Options options;
         try {
             options = new Options(algorithms.stream().filter(a -> !a.equals("none")).toList(), fault, Options.seconds(duration), threads, connections, backends, keep,
-                    jar == null ? null : jar.toAbsolutePath(), repo.resolve(runs), engine);
+                    jar == null ? null : jar.toAbsolutePath(), repo.resolve(runs), engine, scaling);
             if (Scenarios.plan(options.algorithms(), options.backends(), options.fault()).isEmpty()) {
                 return usage("nothing to run: no --algorithms and --no-fault");
             }

@@ -6,37 +6,51 @@
 //DEPS io.prometheus:prometheus-metrics-core:1.10.0
 //DEPS io.prometheus:prometheus-metrics-exporter-httpserver:1.10.0
 //DEPS io.prometheus:prometheus-metrics-instrumentation-jvm:1.10.0
+// the dashboard's charts (MIT), served from the classpath by admin/Dashboard
+//DEPS org.webjars.npm:uplot:1.6.30
+// DNS discovery: dnsjava (BSD-3-Clause) asks the server itself, no cache of its own or the JVM's; its
+// SLF4J lines go to java.util.logging, where featherlb's own System.Logger lines go
+//DEPS dnsjava:dnsjava:3.6.3
+//DEPS org.slf4j:slf4j-api:2.0.20
+//DEPS org.slf4j:slf4j-jdk14:2.0.20
 //SOURCES accesslog/AccessLogWriter.java accesslog/LineFormat.java
 //SOURCES admin/AdminServer.java admin/ApiException.java admin/ApiJson.java admin/ApiHandler.java admin/ApiRequest.java admin/ReloadApi.java
-//SOURCES admin/Dashboard.java admin/Probes.java admin/Reply.java admin/Router.java admin/RoutesApi.java
+//SOURCES admin/Dashboard.java admin/HistoryApi.java admin/Probes.java admin/Reply.java admin/Router.java admin/RoutesApi.java
 //SOURCES algorithms/Algorithm.java algorithms/Candidates.java algorithms/Strategy.java
 //SOURCES algorithms/SmoothRoundRobin.java algorithms/WeightedRandom.java algorithms/LeastConnections.java
 //SOURCES algorithms/PowerOfTwoChoices.java algorithms/Maglev.java
 //SOURCES config/AccessLog.java config/Admin.java
 //SOURCES config/Config.java config/ConfigError.java config/ConfigException.java config/ConfigLoader.java
 //SOURCES config/Durations.java config/Endpoint.java config/Problems.java config/Protocol.java config/ProxyProtocol.java config/Route.java config/Section.java config/Sni.java config/Timeouts.java
-//SOURCES config/ListenAddresses.java config/SmallFile.java config/TlsProxySections.java config/YamlLimits.java
+//SOURCES config/ListenAddresses.java config/SmallFile.java config/TlsProxySections.java config/YamlLimits.java config/LimitSections.java config/PerClient.java
 //SOURCES config/Health.java config/HealthCheck.java config/HealthSections.java config/Passive.java
+//SOURCES config/Udp.java config/UdpSections.java
+//SOURCES config/Discovery.java config/DiscoverySections.java
+//SOURCES discovery/Counts.java discovery/Discoveries.java discovery/DnsjavaResolver.java discovery/Resolver.java discovery/RouteDiscovery.java
 //SOURCES demo/Demo.java demo/DemoApi.java demo/DemoBackend.java demo/Load.java
 //SOURCES health/HealthChecker.java health/HealthChecks.java health/HealthState.java health/Ticker.java health/HttpProbe.java health/Probe.java health/Reply.java
-//SOURCES health/SendExpectProbe.java
+//SOURCES health/SendExpectProbe.java health/UdpProbe.java
+//SOURCES history/History.java
 //SOURCES memory/HeapTrimmer.java
 //SOURCES metrics/Metrics.java
-//SOURCES pool/Backend.java pool/BackendPool.java pool/Lease.java pool/Pools.java
-//SOURCES dial/ConnectFailure.java dial/Dialer.java dial/LocalFailure.java dial/TcpDialer.java
+//SOURCES pool/Backend.java pool/BackendPool.java pool/Lease.java pool/Pools.java pool/Timing.java
+//SOURCES dial/ConnectFailure.java dial/Dialer.java dial/JvmResolver.java dial/LocalFailure.java dial/TcpDialer.java
 //SOURCES loop/BufferPool.java loop/EventLoop.java
 //SOURCES routing/Learned.java routing/RouteTable.java routing/ServerNames.java
 //SOURCES traffic/ConnectionRecord.java traffic/Outcome.java
 //SOURCES process/Signals.java
-//SOURCES reload/ConfigWatcher.java reload/ReloadResult.java reload/Reloader.java
+//SOURCES reload/ConfigWatcher.java reload/DryRun.java reload/ReloadResult.java reload/Reloader.java
 //SOURCES tcp/Connection.java tcp/ConnectionLimit.java tcp/Connections.java tcp/Dial.java tcp/GlobalLimit.java tcp/Flow.java tcp/Forwarding.java
-//SOURCES tcp/Greeting.java tcp/Pipeline.java tcp/Preamble.java tcp/PreambleChain.java tcp/PreambleRead.java tcp/Refusals.java tcp/Replay.java tcp/Stage.java tcp/Stages.java tcp/TcpListener.java
+//SOURCES tcp/Greeting.java tcp/Pipeline.java tcp/Preamble.java tcp/PreambleChain.java tcp/PreambleRead.java tcp/Refusals.java tcp/Replay.java tcp/Stage.java tcp/Stages.java tcp/TcpListener.java tcp/ClientTable.java tcp/Counts.java
 //SOURCES config/Engine.java tcp/VirtualThreads.java
-//SOURCES proxy/ConfigStages.java proxy/Lifecycle.java proxy/Listeners.java proxy/Server.java
+//SOURCES proxy/ConfigDiff.java proxy/ConfigStages.java proxy/Lifecycle.java proxy/Listeners.java proxy/Server.java
 //SOURCES proxyproto/AcceptProxy.java proxyproto/HeaderEncoder.java proxyproto/ProxyHeader.java proxyproto/SendProxy.java
 //SOURCES tls/ClientHello.java tls/SniPreamble.java
+//SOURCES udp/Drop.java udp/Session.java udp/SessionTable.java udp/UdpListener.java proxy/UdpListeners.java traffic/Datagrams.java
 //FILES dashboard/index.html=dashboard/index.html dashboard/dashboard.js=dashboard/dashboard.js
 //FILES dashboard/dashboard.css=dashboard/dashboard.css
+// the JVM's own resolver, declared before dnsjava's provider (whose class a fat jar cannot load): dial/JvmResolver.java
+//FILES META-INF/services/java.net.spi.InetAddressResolverProvider=build/inet-address-resolver-provider
 // Serial GC, a young generation of 8 MiB and compact object headers (JDK 25): a proxy's live heap
 // is mostly its parked connections, so a small eden and smaller objects keep idle memory down.
 // TrimNativeHeapInterval: glibc keeps what the JIT's arenas and bursts of connections freed (10+ MiB
@@ -51,16 +65,20 @@ import static java.lang.System.Logger.Level.INFO;
 
 import accesslog.AccessLogWriter;
 import admin.AdminServer;
+import admin.HistoryApi;
 import admin.Probes;
 import admin.ReloadApi;
 import admin.Router;
 import admin.RoutesApi;
+import config.Admin;
 import config.Config;
 import config.ConfigException;
 import config.ConfigLoader;
 import config.Durations;
 import config.Engine;
+import config.SmallFile;
 import demo.Demo;
+import history.History;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -87,6 +105,7 @@ import proxy.Lifecycle;
 import proxy.Server;
 import process.Signals;
 import reload.ConfigWatcher;
+import reload.DryRun;
 import reload.Reloader;
 
 /** The featherlb command: reads the config, starts the server, stops it on SIGTERM/SIGINT. Wiring only. */
@@ -94,7 +113,7 @@ import reload.Reloader;
 // falls (once mid-comment); test/launch/UsageWidthTest renders --help at COLUMNS=80 and checks.
 @Command(name = "featherlb", mixinStandardHelpOptions = true, version = "featherlb 0.1.0",
         sortOptions = false, usageHelpAutoWidth = true,
-        subcommands = {featherlb.DemoCommand.class, AutoComplete.GenerateCompletion.class},
+        subcommands = {featherlb.DemoCommand.class, featherlb.DiffCommand.class, AutoComplete.GenerateCompletion.class},
         description = {
             "A lightweight TCP load balancer: listens on each route's address and spreads incoming "
                 + "connections over the route's endpoints with the route's strategy, forwarding bytes both ways.",
@@ -129,6 +148,13 @@ import reload.Reloader;
             "        - {host: localhost, port: 8081, weight: 1, backup: false}",
             "          # health_check: {port: 9000}  # per endpoint: any check field",
             "          # send_proxy: v1       # per endpoint: overrides the route's",
+            "    - protocol: udp              # a UDP route (docs/udp.md); name host:port/udp",
+            "      host: 0.0.0.0",
+            "      port: 5353",
+            "      udp: {idle: 30s, responses: 1, max_sessions: 100000}",
+            "                                 # responses: absent = unlimited, 0 = one-way",
+            "      health_check: {type: send_expect, send_hex: \"...\", expect_hex: \"...\"}",
+            "      endpoints: [{host: dns1, port: 53}]",
             "  shutdown_grace: 10s",
             "  shutdown_delay: 0s             # e.g. 5s: /readyz 503, still accepting",
             "  reuse_port: false              # true: a new process may bind the same ports",
@@ -143,7 +169,8 @@ import reload.Reloader;
             "for the grace period, closes the rest and exits 0; a second signal ends",
             "the grace period at once. SIGHUP, or saving the config file, reloads it:",
             "an invalid file is logged and the running config kept; open connections",
-            "are never cut by a reload.",
+            "are never cut by a reload. featherlb diff NEW.yaml: what a reload of",
+            "NEW.yaml would change, asked of the running instance; applies nothing.",
             "",
             "Exit codes: 0 ok, 1 cannot start (e.g. port in use) or an event loop failed,",
             "2 bad config or command line.",
@@ -151,7 +178,7 @@ import reload.Reloader;
             "Tab completion in bash or zsh: source <(featherlb generate-completion)",
             "Without a clone, through the repository's jbang catalog:",
             "  jbang featherlb@<owner>/<repo> --config my.yaml",
-            "More in README.md and docs/: configuration, algorithms, health,",
+            "More in README.md and docs/: configuration, algorithms, health, udp,",
             "observability, reload, deployment, performance, e2e, development."})
 public final class featherlb implements Callable<Integer> {
     private static final System.Logger LOG = System.getLogger("featherlb");
@@ -296,6 +323,10 @@ public final class featherlb implements Callable<Integer> {
         if (metrics != null) {
             metrics.watch(server::pools);
             metrics.rejections(server::rejections);
+            metrics.refusals(server::refusals);
+            metrics.timeouts(server::timeouts);
+            metrics.udpDrops(server::udpDrops);
+            metrics.discovery(server.discoveryCounts());
             metrics.counter("featherlb_access_log_dropped", "Access log lines dropped because the writer could not keep up", accessLog::dropped);
         }
         Reloader reloader = new Reloader(file, server, c -> engine == null ? c : c.withEngine(engine));
@@ -326,13 +357,16 @@ public final class featherlb implements Callable<Integer> {
         Signals.on("HUP", () -> Thread.ofPlatform().name("featherlb-reload").start(() -> reloader.reload("SIGHUP")));
         for (String signal : List.of("TERM", "INT")) Signals.on(signal, () -> stop.accept("SIG" + signal));
         AdminServer admin = null;
+        History history = null; // the dashboard's charts: only with the admin server, which serves them
         try {
             server.start();
             // after the listeners, so that the API never sees a half-built list of pools
             if (cfg.admin().isPresent()) {
                 Router api = new Router();
                 new RoutesApi(server::pools).register(api);
-                new ReloadApi(() -> reloader.reload("admin API")).register(api);
+                history = new History(server::pools, System::currentTimeMillis).start();
+                new HistoryApi(history).register(api);
+                new ReloadApi(() -> reloader.reload("admin API"), reloader::dryRun).register(api);
                 additions.register(api);
                 admin = new AdminServer(cfg.admin().get(), api, metrics.handler(), new Probes(() -> !server.failure().isDone(),
                         () -> lifecycle.phase().name().toLowerCase(java.util.Locale.ROOT), lifecycle::ready));
@@ -341,6 +375,7 @@ public final class featherlb implements Callable<Integer> {
         } catch (IOException e) {
             err.println("featherlb: " + e.getMessage());
             err.flush();
+            if (history != null) history.close();
             server.shutdown(Duration.ZERO);
             accessLog.close();
             return 1;
@@ -364,6 +399,7 @@ public final class featherlb implements Callable<Integer> {
         heapTrimmer.close();
         // the admin server stays up while connections drain, so the drain can be watched
         if (admin != null) admin.close();
+        if (history != null) history.close();
         accessLog.close(); // last: every connection has ended and been queued
         LOG.log(INFO, "stopped");
         return failed.get() ? 1 : 0;
@@ -475,6 +511,97 @@ public final class featherlb implements Callable<Integer> {
         @Override
         public void stopping() {
             demo.stopping();
+        }
+    }
+
+    /**
+     * {@code featherlb diff [NEW.yaml]}: what a reload would change, asked of the running
+     * instance's admin API (a dry run; see reload/DryRun.java, docs/reload.md). The admin address
+     * and token come from the options, else the environment, else the running config file
+     * (the parent's {@code --config}, default featherlb.yaml), else NEW.yaml itself.
+     */
+    @Command(name = "diff", sortOptions = false, usageHelpAutoWidth = true,
+            header = "what a reload would change, asked of the running featherlb; applies nothing",
+            description = {
+                "Sends NEW.yaml to the running featherlb's admin API (POST /api/v1/reload?dry_run=true) and prints "
+                    + "what a reload of it would change: routes added, removed, changed (their settings; endpoints "
+                    + "added, removed, reweighted) and kept. Nothing is applied. Without NEW.yaml the instance "
+                    + "compares its own config file as it is on disk now.",
+                ""},
+            footer = {
+                "",
+                "The admin address: --admin, else $FEATHERLB_ADMIN, else the admin:",
+                "section of the running config (featherlb -c FILE diff ...; default",
+                "featherlb.yaml when it exists), else NEW.yaml's. The token for write",
+                "calls: --token-file, else $FEATHERLB_ADMIN_TOKEN, else the token_file",
+                "of the config the address came from.",
+                "",
+                "Exit codes: 0 valid (changes or not), 1 the instance could not be asked,",
+                "2 NEW.yaml is not valid (every problem printed as FILE:LINE:COLUMN) or",
+                "a bad command line."})
+    static final class DiffCommand implements Callable<Integer> {
+        @CommandLine.ParentCommand
+        featherlb parent;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @CommandLine.Parameters(index = "0", arity = "0..1", paramLabel = "NEW.yaml",
+                description = "the config a reload would load (default: the instance's own config file)")
+        Path file;
+
+        @Option(names = "--admin", paramLabel = "HOST:PORT", description = "the running instance's admin address (or http://host:port)")
+        String admin;
+
+        @Option(names = "--token-file", paramLabel = "FILE", description = "a file holding the admin token, if the instance has one")
+        Path tokenFile;
+
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+        boolean help;
+
+        /** The environment, for the address and the token (a test gives its own). */
+        Map<String, String> env = System.getenv();
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            try {
+                return DryRun.run(target(), out, err);
+            } catch (ConfigException e) {
+                e.errors().forEach(err::println);
+                err.println("featherlb diff: the admin address is read from that config, which is not valid (or give --admin)");
+                err.flush();
+                return 2;
+            } catch (IOException e) {
+                err.println("featherlb diff: " + e.getMessage());
+                err.flush();
+                return 2;
+            }
+        }
+
+        private DryRun.Target target() throws ConfigException, IOException {
+            String address = admin != null ? admin : set(env.get("FEATHERLB_ADMIN"));
+            String token = null;
+            if (tokenFile != null) {
+                token = new String(SmallFile.read(tokenFile, Admin.MAX_TOKEN_BYTES, "a file holding the admin API token"),
+                        StandardCharsets.UTF_8).strip();
+            } else {
+                token = set(env.get("FEATHERLB_ADMIN_TOKEN"));
+            }
+            if (address == null) {
+                Path from = Files.exists(parent.config) || file == null ? parent.config : file;
+                Admin section = ConfigLoader.load(from).admin().orElseThrow(() -> new CommandLine.ParameterException(spec.commandLine(),
+                        from + " has no admin: section, so there is no admin address to ask (give --admin HOST:PORT)"));
+                address = DryRun.url(section);
+                if (token == null && section.tokenFile() != null) token = section.readToken();
+            }
+            return new DryRun.Target(address, token, file);
+        }
+
+        /** A variable's value, or null when it is unset or blank (as {@code FOO= featherlb ...} says "none"). */
+        private static String set(String value) {
+            return value == null || value.isBlank() ? null : value.strip();
         }
     }
 

@@ -16,7 +16,8 @@ import traffic.ConnectionRecord;
  * timeout, rejected, refused, shutdown), then the fields added since, at the end so that parsers of
  * older lines keep working: {@code sni} (the ClientHello's server name; {@code -} in text, null in
  * JSON, when there was none), {@code id} (the connection's id, also the UNIQUE_ID of a PROXY v2
- * header sent to the endpoint).
+ * header sent to the endpoint; 0 for a UDP session), and on the lines of UDP sessions only
+ * {@code protocol} ({@code udp}), {@code datagrams_up} and {@code datagrams_down}.
  */
 @FunctionalInterface
 public interface LineFormat {
@@ -47,6 +48,9 @@ public interface LineFormat {
         out.append(" sni=");
         logfmt(out, r.sni() == null ? "-" : r.sni());
         out.append(" id=").append(r.id());
+        if (r.datagrams() != null) {
+            out.append(" protocol=udp datagrams_up=").append(r.datagrams().up()).append(" datagrams_down=").append(r.datagrams().down());
+        }
     };
 
     /** One JSON object per line (JSON Lines). */
@@ -68,6 +72,10 @@ public interface LineFormat {
         out.append(",\"sni\":");
         quote(out, r.sni());
         out.append(",\"id\":").append(r.id());
+        if (r.datagrams() != null) {
+            out.append(",\"protocol\":\"udp\",\"datagrams_up\":").append(r.datagrams().up())
+                    .append(",\"datagrams_down\":").append(r.datagrams().down());
+        }
         out.append('}');
     };
 

@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -193,7 +194,8 @@ public final class AdminServer implements AutoCloseable {
         String caller = remote == null ? "?" : hostPort(remote);
         Reply reply;
         try {
-            reply = call.handler().handle(new ApiRequest(method, path, call.params(), new String(body, StandardCharsets.UTF_8), caller));
+            reply = call.handler().handle(new ApiRequest(method, path, call.params(), new String(body, StandardCharsets.UTF_8), caller,
+                    query(exchange.getRequestURI().getRawQuery())));
         } catch (ApiException e) {
             error(exchange, e.status(), e.getMessage());
             return;
@@ -203,6 +205,24 @@ public final class AdminServer implements AutoCloseable {
             return;
         }
         send(exchange, reply.status(), JSON_TYPE, ApiJson.write(reply.body()));
+    }
+
+    /** The query string's parameters (the first of a repeated name); a bad %-escape is a 400. */
+    private static Map<String, String> query(String raw) throws ApiException {
+        Map<String, String> query = new LinkedHashMap<>();
+        if (raw == null || raw.isEmpty()) return query;
+        try {
+            for (String pair : raw.split("&")) {
+                if (pair.isEmpty()) continue;
+                int eq = pair.indexOf('=');
+                String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+                String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+                query.putIfAbsent(name, value);
+            }
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("the query ?" + raw + " has a bad %-escape");
+        }
+        return query;
     }
 
     /** Whether a write call may go on; if not, the refusal has been sent. */

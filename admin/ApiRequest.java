@@ -10,14 +10,37 @@ import java.util.Map;
  * @param params the values of the pattern's {@code {name}} segments, decoded
  * @param body   the request body as UTF-8 text, empty when there is none
  * @param caller the client's address, for the audit line of a write call
+ * @param query  the query string's parameters, decoded ({@code ?dry_run=true}); a name without
+ *               {@code =} has the value "", a repeated name its first value
  */
-public record ApiRequest(String method, String path, Map<String, String> params, String body, String caller) {
+public record ApiRequest(String method, String path, Map<String, String> params, String body, String caller,
+                         Map<String, String> query) {
     public ApiRequest {
         params = Map.copyOf(params);
+        query = Map.copyOf(query);
+    }
+
+    /** A call without a query string. */
+    public ApiRequest(String method, String path, Map<String, String> params, String body, String caller) {
+        this(method, path, params, body, caller, Map.of());
     }
 
     public String param(String name) {
         return params.get(name);
+    }
+
+    /**
+     * A yes-or-no query parameter such as {@code ?dry_run=true}: absent is false; {@code true},
+     * {@code 1} or no value is true; {@code false} or {@code 0} false; anything else a 400.
+     */
+    public boolean flag(String name) throws ApiException {
+        String value = query.get(name);
+        if (value == null) return false;
+        return switch (value) {
+            case "", "true", "1" -> true;
+            case "false", "0" -> false;
+            default -> throw ApiException.badRequest("?" + name + "=" + value + " is not a yes or no (expected " + name + "=true or " + name + "=false)");
+        };
     }
 
     /**

@@ -11,7 +11,7 @@ import java.util.Map;
 /**
  * The dashboard's static files, read once from the classpath: jbang puts them there from the
  * {@code //FILES} lines of featherlb.java, also when featherlb runs from a URL, and the test runner
- * copies them the same way. A fixed list, so no request path can reach any other file.
+ * copies them the same way; the chart library comes from its WebJar on the classpath. A fixed list, so no request path can reach any other file.
  */
 final class Dashboard {
     private static final System.Logger LOG = System.getLogger(Dashboard.class.getName());
@@ -20,11 +20,16 @@ final class Dashboard {
     record File(String contentType, byte[] bytes) {
     }
 
+    /** uPlot's WebJar ({@code //DEPS org.webjars.npm:uplot} in featherlb.java): the charts, MIT. */
+    private static final String UPLOT = "META-INF/resources/webjars/uplot/1.6.30/dist/";
+
     private static final Map<String, String> FILES = Map.of(
             "/", "dashboard/index.html",
             "/index.html", "dashboard/index.html",
             "/dashboard.js", "dashboard/dashboard.js",
-            "/dashboard.css", "dashboard/dashboard.css");
+            "/dashboard.css", "dashboard/dashboard.css",
+            "/uPlot.iife.min.js", UPLOT + "uPlot.iife.min.js",
+            "/uPlot.min.css", UPLOT + "uPlot.min.css");
 
     private final Map<String, File> files = new LinkedHashMap<>();
 

@@ -12,6 +12,8 @@ import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import pool.Backend;
 import pool.BackendPool;
+import pool.Timing;
+import health.HealthState;
 import dial.ConnectFailure;
 
 /**
@@ -142,11 +144,18 @@ public final class RoutesApi {
         Map<String, Object> map = new LinkedHashMap<>();
         map.put("name", route.name());
         map.put("listen", route.listenAddress());
+        map.put("protocol", route.protocol().configName());
         map.put("strategy", route.strategy().configName());
         map.put("active", active);
         map.put("connections", connections);
         map.put("bytes_up", up);
         map.put("bytes_down", down);
+        if (route.protocol() == config.Protocol.UDP) {
+            // a UDP route's connections are its sessions: open ones ("active") and ever ("connections"), named as such too
+            map.put("sessions", connections);
+            map.put("datagrams_up", pool.backends().stream().mapToLong(Backend::datagramsUp).sum());
+            map.put("datagrams_down", pool.backends().stream().mapToLong(Backend::datagramsDown).sum());
+        }
         map.put("endpoints", endpoints);
         return map;
     }
@@ -162,11 +171,34 @@ public final class RoutesApi {
         map.put("draining", backend.draining());
         map.put("weight", backend.weight());
         map.put("backup", backend.endpoint().backup());
+        map.put("source", backend.endpoint().source());
         map.put("active", backend.active());
         map.put("connections", backend.connections());
         map.put("bytes_up", backend.bytesUp());
         map.put("bytes_down", backend.bytesDown());
         map.put("connect_failures", failures);
+        String reason = backend.health().reason();
+        map.put("reason", reason.isEmpty() ? null : reason);
+        HealthState.LastCheck check = backend.health().lastCheck();
+        map.put("last_check", check == null ? null : lastCheck(check));
+        map.put("connect_ms", quantiles(backend.connectTime()));
+        map.put("first_byte_ms", quantiles(backend.firstByteTime()));
         return map;
+    }
+
+    private static Map<String, Object> lastCheck(HealthState.LastCheck check) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("at", check.atMillis());
+        m.put("result", check.result());
+        return m;
+    }
+
+    /** {@code {p50, p99}} in milliseconds, estimated from the buckets as Prometheus would; null each before any measurement. */
+    private static Map<String, Object> quantiles(Timing timing) {
+        Timing.Snapshot t = timing.snapshot();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("p50", t.quantileMillis(0.5));
+        m.put("p99", t.quantileMillis(0.99));
+        return m;
     }
 }

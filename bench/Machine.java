@@ -19,7 +19,10 @@ final class Machine {
             "/usr/lib/nginx/modules/ngx_stream_module.so", "libnginx-mod-stream",
             "wrk", "wrk",
             "iperf3", "iperf3",
-            "h2load", "nghttp2-client");
+            "h2load", "nghttp2-client",
+            "dnsmasq", "dnsmasq",
+            "dnsperf", "dnsperf",
+            "socat", "socat");
 
     private Machine() {
     }

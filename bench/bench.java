@@ -1,7 +1,7 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 25
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES Contender.java IdleConnections.java Load.java Machine.java Metric.java Proc.java Report.java Startup.java Stats.java
+//SOURCES Contender.java IdleConnections.java Load.java Machine.java Metric.java Proc.java Report.java Startup.java Stats.java UdpBench.java
 //SOURCES BusyBackend.java FixedRate.java ManyConnections.java MemoryScale.java
 package bench;
 
@@ -49,8 +49,8 @@ public final class bench implements Callable<Integer> {
 
     @Option(names = "--tests", split = ",", paramLabel = "TEST",
             description = "measurements to make: keepalive, close, bulk, fixed (fixed rate), many (connections), busy (backend), "
-                    + "idle (memory at scale), start (default all)")
-    List<String> tests = List.of("keepalive", "close", "bulk", "fixed", "many", "busy", "idle", "start");
+                    + "idle (memory at scale), start, udp (default all)")
+    List<String> tests = List.of("keepalive", "close", "bulk", "fixed", "many", "busy", "idle", "start", "udp");
 
     @Option(names = "--featherlb", paramLabel = "NAME:DIR:OPTIONS",
             description = "a further featherlb contender: sources in DIR (empty: this checkout), OPTIONS separated by "
@@ -176,6 +176,8 @@ public final class bench implements Callable<Integer> {
             for (Contender.Running r : running) r.close();
         }
 
+        // UDP (issue 15): dnsperf and an echo through featherlb, nginx and direct; its own table (bench/UdpBench.java)
+        String udp = tests.contains("udp") ? UdpBench.run(repo, work, results, quick, reps, fdLimit, log) : null;
         machine.put("load average at end", Machine.loadAverage());
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("date", date);
@@ -201,7 +203,8 @@ public final class bench implements Callable<Integer> {
         Files.writeString(json, report.json());
         log.println();
         log.println(md);
-        log.println("wrote " + results.resolve("latest.md") + ", latest.svg and " + json);
+        if (udp != null) log.println(udp);
+        log.println("wrote " + results.resolve("latest.md") + ", latest.svg and " + json + (udp != null ? ", udp-latest.md" : ""));
         return 0;
     }
 

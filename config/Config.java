@@ -54,6 +54,11 @@ public record Config(Path source, List<Route> routes, Duration shutdownGrace, bo
         this(source, routes, shutdownGrace, reusePort, admin, accessLog, maxConnections, Engine.LOOPS);
     }
 
+    /** This config with other routes (a discovery's endpoints in them). */
+    public Config withRoutes(List<Route> other) {
+        return new Config(source, other, shutdownGrace, reusePort, admin, accessLog, maxConnections, engine, shutdownDelay);
+    }
+
     /** This config with {@code other} as its engine ({@code --engine}, or a test's choice). */
     public Config withEngine(Engine other) {
         return new Config(source, routes, shutdownGrace, reusePort, admin, accessLog, maxConnections, other, shutdownDelay);

@@ -188,20 +188,23 @@ public final class ConfigLoader {
         boolean named = s.has("name");
         String host = s.requiredString("host", "an address to listen on, such as 0.0.0.0");
         int port = s.requiredInteger("port", 1, 65535);
-        String name = s.string("name", host == null || port < 0 ? null : host + ":" + port, "a route name");
-        String label = name == null ? "route " + number : "route '" + name + "'";
-        String protocolName = s.string("protocol", Protocol.TCP.configName(), "tcp");
+        String protocolName = s.string("protocol", Protocol.TCP.configName(), "tcp or udp");
         Protocol protocol = Protocol.byName(protocolName);
         if (protocol == null) {
-            problems.at(s.value("protocol"), "unknown protocol '" + protocolName + "' (expected tcp)");
+            problems.at(s.value("protocol"), "unknown protocol '" + protocolName + "' (expected tcp or udp)");
         }
+        String name = s.string("name", host == null || port < 0 ? null : host + ":" + port + (protocol == Protocol.UDP ? "/udp" : ""), "a route name");
+        String label = name == null ? "route " + number : "route '" + name + "'";
         String strategyName = s.string("strategy", Strategy.ROUNDROBIN.configName(), "one of: " + STRATEGIES);
         Strategy strategy = Strategy.byName(strategyName);
         if (strategy == null) {
             problems.at(s.value("strategy"), "unknown strategy '" + strategyName + "' (expected one of: " + STRATEGIES + ")");
         }
-        Health health = HealthSections.route(problems, s, label);
-        List<Endpoint> endpoints = endpoints(problems, s, label, health.check());
+        Health health = HealthSections.route(problems, s, label, protocol);
+        List<Discovery.Source> sources = new ArrayList<>();
+        List<Endpoint> endpoints = endpoints(problems, s, label, health.check(), protocol, sources);
+        Udp udp = UdpSections.read(problems, s, protocol, label);
+        Discovery discovery = DiscoverySections.route(problems, s, label, sources);
         Timeouts timeouts = timeouts(s.section("timeouts", "timeouts of " + label));
         int maxConnections = s.integer("max_connections", 0, 0, 1_000_000);
         int retries = s.integer("retries", Route.DEFAULT_RETRIES, 0, 100);
@@ -214,10 +217,12 @@ public final class ConfigLoader {
         Node sniTimeoutNode = s.value("sni_timeout");
         Node acceptProxyNode = s.key("accept_proxy");
         ProxyProtocol proxy = new ProxyProtocol(TlsProxySections.sendProxy(problems, s, ProxyProtocol.Send.OFF), TlsProxySections.acceptProxy(problems, s, label));
+        PerClient perClient = LimitSections.perClient(problems, s, label);
+        UdpSections.proxy(problems, s, proxy, protocol);
         s.finish();
         if (name == null || strategy == null || endpoints == null || protocol == null) return null;
         Sni sni = new Sni(List.copyOf(sniNodes.keySet()), sniTimeout);
-        return new ListenAddresses.Read(new Route(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty, protocol, sni, proxy),
+        return new ListenAddresses.Read(new Route(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty, protocol, sni, proxy, perClient, udp, discovery),
                 (MappingNode) s.node(), named, sniNodes, sniTimeoutNode, acceptProxyNode);
     }
 
@@ -244,7 +249,9 @@ public final class ConfigLoader {
         return empty;
     }
 
-    private static List<Endpoint> endpoints(Problems problems, Section route, String routeLabel, HealthCheck routeCheck) {
+    /** The listed endpoints; the {@code discover:} items go to {@code sources}. */
+    private static List<Endpoint> endpoints(Problems problems, Section route, String routeLabel, HealthCheck routeCheck,
+                                            Protocol protocol, List<Discovery.Source> sources) {
         if (!route.has("endpoints")) {
             problems.at(route.node(), routeLabel + " has no 'endpoints' (expected a list of endpoints with host and port)");
             return null;
@@ -252,7 +259,8 @@ public final class ConfigLoader {
         List<Node> items = route.list("endpoints");
         if (items == null) return null;
         if (items.isEmpty()) {
-            problems.at(route.value("endpoints"), routeLabel + " has an empty endpoint list (expected at least one endpoint with host and port)");
+            problems.at(route.value("endpoints"), routeLabel + " has an empty endpoint list (expected at least one endpoint with host and port, or a discover item such as "
+                    + DiscoverySections.DISCOVER_EXAMPLE + ")");
             return null;
         }
         List<Endpoint> endpoints = new ArrayList<>();
@@ -264,12 +272,18 @@ public final class ConfigLoader {
                 continue;
             }
             Section s = new Section(problems, "endpoint " + (i + 1) + " of " + routeLabel, mapping);
+            if (DiscoverySections.isSource(s)) {
+                Discovery.Source source = DiscoverySections.source(problems, s, routeCheck);
+                if (source != null) sources.add(source);
+                continue;
+            }
             String host = s.requiredString("host", "a host name or address");
             int port = s.requiredInteger("port", 1, 65535);
             int weight = s.integer("weight", Endpoint.DEFAULT_WEIGHT, 0, Endpoint.MAX_WEIGHT);
             boolean backup = s.bool("backup", false);
-            HealthCheck check = HealthSections.endpoint(problems, s, routeCheck);
+            HealthCheck check = HealthSections.endpoint(problems, s, routeCheck, protocol);
             ProxyProtocol.Send sendProxy = TlsProxySections.sendProxy(problems, s, null);
+            UdpSections.sendProxy(problems, s, sendProxy, protocol);
             s.finish();
             if (host == null || port < 0) continue;
             Endpoint endpoint = new Endpoint(host, port, weight, backup, check, sendProxy);
@@ -288,8 +302,9 @@ public final class ConfigLoader {
         if (s == null) return Timeouts.DEFAULTS;
         Duration connect = s.duration("connect", Timeouts.DEFAULTS.connect());
         Duration idle = s.duration("idle", Timeouts.DEFAULTS.idle());
+        Duration clientFirstByte = LimitSections.clientFirstByte(s);
         s.finish();
-        return new Timeouts(connect, idle);
+        return new Timeouts(connect, idle, clientFirstByte);
     }
 
     /** The first line over {@link #MAX_LINE}, reported where it goes over. */

@@ -10,10 +10,20 @@ package config;
  * @param check  this endpoint's own active check ({@code health_check} under the endpoint: the
  *               route's with the fields it sets replaced), or null to use the route's
  * @param sendProxy this endpoint's {@code send_proxy}, or null to use the route's
+ * @param source where it came from: {@link #CONFIG} (listed in the file), or the label of the
+ *               {@code discover:} item that found it ({@code dns:NAME}, {@code srv:NAME})
  */
-public record Endpoint(String host, int port, int weight, boolean backup, HealthCheck check, ProxyProtocol.Send sendProxy) {
+public record Endpoint(String host, int port, int weight, boolean backup, HealthCheck check, ProxyProtocol.Send sendProxy,
+                       String source) {
     public static final int DEFAULT_WEIGHT = 1;
     public static final int MAX_WEIGHT = 256;
+    /** The {@code source} of an endpoint listed in the config file. */
+    public static final String CONFIG = "config";
+
+    /** An endpoint listed in the config. */
+    public Endpoint(String host, int port, int weight, boolean backup, HealthCheck check, ProxyProtocol.Send sendProxy) {
+        this(host, port, weight, backup, check, sendProxy, CONFIG);
+    }
 
     /** An endpoint that sends the header its route says. */
     public Endpoint(String host, int port, int weight, boolean backup, HealthCheck check) {

@@ -17,11 +17,31 @@ import java.time.Duration;
  * @param fall     checks failed in a row that take an up endpoint down (default 3)
  * @param port     the port checked when it is not the endpoint's, e.g. a separate health port
  *                 (default 0: the endpoint's port)
+ * @param sendHex  send_expect: what is written first, as hex ({@code send_hex}, for binary protocols
+ *                 such as DNS), lower case without spaces; empty when {@code send} says it instead
+ * @param expectHex send_expect: the reply must start with these bytes ({@code expect_hex}); empty
+ *                 when {@code expect} says it instead
  */
 public record HealthCheck(Type type, String path, String send, String expect, Duration interval, Duration timeout,
-                          int rise, int fall, int port) {
+                          int rise, int fall, int port, String sendHex, String expectHex) {
     public static final HealthCheck DEFAULTS = new HealthCheck(Type.TCP, "/", "", "",
             Duration.ofSeconds(2), Duration.ofSeconds(1), 2, 3, 0);
+
+    /** A check whose send and expect are text. */
+    public HealthCheck(Type type, String path, String send, String expect, Duration interval, Duration timeout,
+                       int rise, int fall, int port) {
+        this(type, path, send, expect, interval, timeout, rise, fall, port, "", "");
+    }
+
+    /** What send_expect writes first: {@code send_hex}'s bytes, else {@code send} in UTF-8 (maybe none). */
+    public byte[] sendBytes() {
+        return sendHex.isEmpty() ? send.getBytes(java.nio.charset.StandardCharsets.UTF_8) : java.util.HexFormat.of().parseHex(sendHex);
+    }
+
+    /** What a healthy reply starts with: {@code expect_hex}'s bytes, else {@code expect} in UTF-8. */
+    public byte[] expectBytes() {
+        return expectHex.isEmpty() ? expect.getBytes(java.nio.charset.StandardCharsets.UTF_8) : java.util.HexFormat.of().parseHex(expectHex);
+    }
 
     /** What a check does, and what it finds. */
     public enum Type {

@@ -17,7 +17,12 @@ final class HealthSections {
     }
 
     static Health route(Problems problems, Section route, String label) {
-        HealthCheck check = check(problems, route.section("health_check", "health_check of " + label), HealthCheck.DEFAULTS);
+        return route(problems, route, label, Protocol.TCP);
+    }
+
+    /** {@code protocol}: a UDP route's checks are send_expect only (see {@link UdpSections#check}). */
+    static Health route(Problems problems, Section route, String label, Protocol protocol) {
+        HealthCheck check = check(problems, route.section("health_check", "health_check of " + label), HealthCheck.DEFAULTS, protocol);
         Passive passive = passive(route.section("passive", "passive of " + label));
         Duration slowStart = route.duration("slow_start", Duration.ZERO);
         String onDown = route.string("on_down", "leave", "leave or close");
@@ -30,8 +35,12 @@ final class HealthSections {
 
     /** The endpoint's own check, or null when it has no {@code health_check} of its own. */
     static HealthCheck endpoint(Problems problems, Section endpoint, HealthCheck routeCheck) {
+        return endpoint(problems, endpoint, routeCheck, Protocol.TCP);
+    }
+
+    static HealthCheck endpoint(Problems problems, Section endpoint, HealthCheck routeCheck, Protocol protocol) {
         Section s = endpoint.section("health_check", "health_check of " + endpoint.what());
-        return check(problems, s, routeCheck != null ? routeCheck : HealthCheck.DEFAULTS);
+        return check(problems, s, routeCheck != null ? routeCheck : HealthCheck.DEFAULTS, protocol);
     }
 
     private static Passive passive(Section s) {
@@ -43,7 +52,7 @@ final class HealthSections {
     }
 
     /** {@code base} with the fields that {@code s} sets, or null when {@code s} is null. */
-    private static HealthCheck check(Problems problems, Section s, HealthCheck base) {
+    private static HealthCheck check(Problems problems, Section s, HealthCheck base, Protocol protocol) {
         if (s == null) return null;
         String typeName = s.string("type", base.type().configName(), "one of: " + TYPES);
         HealthCheck.Type type = HealthCheck.Type.byName(typeName);
@@ -62,6 +71,12 @@ final class HealthSections {
         }
         String send = s.string("send", base.send(), "the bytes to send, such as \"PING\\r\\n\"");
         String expect = s.string("expect", base.expect(), "the first bytes of a healthy reply, such as +PONG");
+        String sendHex = UdpSections.hex(problems, s, "send_hex", s.has("send") ? "" : base.sendHex());
+        String expectHex = UdpSections.hex(problems, s, "expect_hex", s.has("expect") ? "" : base.expectHex());
+        if (s.has("send_hex") && !s.has("send")) send = "";
+        if (s.has("expect_hex") && !s.has("expect")) expect = "";
+        UdpSections.eitherOr(problems, s, "send", "send_hex");
+        UdpSections.eitherOr(problems, s, "expect", "expect_hex");
         Duration interval = s.duration("interval", base.interval());
         Duration timeout = s.duration("timeout", base.timeout());
         int rise = s.integer("rise", base.rise(), 1, 100);
@@ -72,8 +87,11 @@ final class HealthSections {
             onlyFor(problems, s, "path", type, HealthCheck.Type.HTTP);
             onlyFor(problems, s, "send", type, HealthCheck.Type.SEND_EXPECT);
             onlyFor(problems, s, "expect", type, HealthCheck.Type.SEND_EXPECT);
+            onlyFor(problems, s, "send_hex", type, HealthCheck.Type.SEND_EXPECT);
+            onlyFor(problems, s, "expect_hex", type, HealthCheck.Type.SEND_EXPECT);
+            UdpSections.check(problems, s, type, send.isEmpty() && sendHex.isEmpty(), protocol);
         }
-        if (type == HealthCheck.Type.SEND_EXPECT && expect.isEmpty()) {
+        if (type == HealthCheck.Type.SEND_EXPECT && expect.isEmpty() && expectHex.isEmpty()) {
             problems.at(s.node(), s.what() + " is type send_expect but has no 'expect' (expected the first bytes of a healthy reply, such as +PONG)");
         }
         if (timeout.compareTo(interval) > 0) {
@@ -81,7 +99,7 @@ final class HealthSections {
                     + " (expected a timeout no longer than the interval)";
             problems.at(s.has("timeout") ? s.value("timeout") : s.has("interval") ? s.value("interval") : s.node(), message);
         }
-        return new HealthCheck(type, path, send, expect, interval, timeout, rise, fall, port);
+        return new HealthCheck(type, path, send, expect, interval, timeout, rise, fall, port, sendHex, expectHex);
     }
 
     /** {@code text} with its control characters written as YAML's double-quoted escapes. */

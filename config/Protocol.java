@@ -2,7 +2,9 @@ package config;
 
 /** What a route's listener speaks ({@code protocol:}). */
 public enum Protocol {
-    TCP("tcp");
+    TCP("tcp"),
+    /** Datagrams, in sessions of one client address:port each (see {@link Udp}). */
+    UDP("udp");
 
     private final String configName;
 

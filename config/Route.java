@@ -6,7 +6,9 @@ import java.util.List;
 /**
  * One listening address and the endpoints its connections are spread over.
  *
- * @param name           unique name used in logs (default {@code host:port} of the listener)
+ * @param name           unique name used in logs (default {@code host:port} of the listener, and
+ *                       {@code host:port/udp} for a UDP route, so that it does not collide with a
+ *                       TCP route on the same port)
  * @param host           address to listen on ({@code 0.0.0.0} for all)
  * @param port           port to listen on, 1..65535
  * @param strategy       how an endpoint is picked for each new connection (default roundrobin)
@@ -23,23 +25,66 @@ import java.util.List;
  *                       next endpoint, within the same {@code retries}. Off by default: only safe
  *                       where every request gets an answer and may be repeated (HTTP, Redis reads),
  *                       like HAProxy's {@code retry-on empty-response}
- * @param protocol       what the listener speaks ({@code protocol}, default tcp, the only one yet);
+ * @param protocol       what the listener speaks ({@code protocol}: tcp, the default, or udp);
  *                       two routes collide only where protocol, host and port are the same
  * @param sni            the TLS server names it serves on an address shared with other routes,
  *                       and the address's {@code sni_timeout} (see {@link Sni}; default
  *                       {@link Sni#NONE}: not chosen by name)
  * @param proxy          {@code send_proxy} and {@code accept_proxy} (see {@link ProxyProtocol}),
  *                       default {@link ProxyProtocol#OFF}
+ * @param perClient      {@code per_client}: connections and new connections a second (or minute,
+ *                       hour) from one client address (see {@link PerClient}), default
+ *                       {@link PerClient#NONE}
+ * @param udp            a UDP route's sessions ({@code udp:}, see {@link Udp}); {@link Udp#DEFAULTS}
+ *                       on a TCP route, which has none
+ * @param discovery      the {@code discover:} items of {@code endpoints} and the {@code discovery:}
+ *                       section (default {@link Discovery#NONE}); {@code endpoints} are then the
+ *                       listed ones and, once a lookup answered, the discovered ones
  */
 public record Route(String name, String host, int port, Strategy strategy, List<Endpoint> endpoints,
                     Timeouts timeouts, int maxConnections, int retries, Health health, boolean retryEmpty,
-                    Protocol protocol, Sni sni, ProxyProtocol proxy) {
+                    Protocol protocol, Sni sni, ProxyProtocol proxy, PerClient perClient, Udp udp, Discovery discovery) {
     public static final int DEFAULT_RETRIES = 3;
     /** Client bytes kept for a replay: as HAProxy's L7 retries, the request must fit one buffer (16 KiB). */
     public static final int REPLAY_LIMIT = 16 * 1024;
 
     public Route {
         endpoints = List.copyOf(endpoints);
+    }
+
+    /** A route of listed endpoints only, without per-client limits, with the default UDP sessions (a TCP route's). */
+    public Route(String name, String host, int port, Strategy strategy, List<Endpoint> endpoints,
+                 Timeouts timeouts, int maxConnections, int retries, Health health, boolean retryEmpty,
+                 Protocol protocol, Sni sni, ProxyProtocol proxy) {
+        this(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty, protocol, sni, proxy, PerClient.NONE, Udp.DEFAULTS, Discovery.NONE);
+    }
+
+    /** A TCP route of listed endpoints with per-client limits. */
+    public Route(String name, String host, int port, Strategy strategy, List<Endpoint> endpoints,
+                 Timeouts timeouts, int maxConnections, int retries, Health health, boolean retryEmpty,
+                 Protocol protocol, Sni sni, ProxyProtocol proxy, PerClient perClient) {
+        this(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty, protocol, sni, proxy, perClient, Udp.DEFAULTS, Discovery.NONE);
+    }
+
+    /** A route of listed endpoints without per-client limits. */
+    public Route(String name, String host, int port, Strategy strategy, List<Endpoint> endpoints,
+                 Timeouts timeouts, int maxConnections, int retries, Health health, boolean retryEmpty,
+                 Protocol protocol, Sni sni, ProxyProtocol proxy, Udp udp) {
+        this(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty, protocol, sni, proxy, PerClient.NONE, udp, Discovery.NONE);
+    }
+
+    /** A route without per-client limits, with the default UDP sessions. */
+    public Route(String name, String host, int port, Strategy strategy, List<Endpoint> endpoints,
+                 Timeouts timeouts, int maxConnections, int retries, Health health, boolean retryEmpty,
+                 Protocol protocol, Sni sni, ProxyProtocol proxy, Discovery discovery) {
+        this(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty, protocol, sni, proxy, PerClient.NONE, Udp.DEFAULTS, discovery);
+    }
+
+    /** A route with every setting but discovery. */
+    public Route(String name, String host, int port, Strategy strategy, List<Endpoint> endpoints,
+                 Timeouts timeouts, int maxConnections, int retries, Health health, boolean retryEmpty,
+                 Protocol protocol, Sni sni, ProxyProtocol proxy, PerClient perClient, Udp udp) {
+        this(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty, protocol, sni, proxy, perClient, udp, Discovery.NONE);
     }
 
     /** A route without the PROXY protocol. */
@@ -93,11 +138,16 @@ public record Route(String name, String host, int port, Strategy strategy, List<
 
     /** This route with another endpoint set (a discovery source's). */
     public Route withEndpoints(List<Endpoint> next) {
-        return new Route(name, host, port, strategy, next, timeouts, maxConnections, retries, health, retryEmpty, protocol, sni, proxy);
+        return new Route(name, host, port, strategy, next, timeouts, maxConnections, retries, health, retryEmpty, protocol, sni, proxy, perClient, udp, discovery);
+    }
+
+    /** This route with other {@code discover:} items and {@code discovery:} settings. */
+    public Route withDiscovery(Discovery next) {
+        return new Route(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty, protocol, sni, proxy, perClient, udp, next);
     }
 
     /** This route with another {@code sni} (the loader gives every route of an address its timeout). */
     public Route withSni(Sni next) {
-        return new Route(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty, protocol, next, proxy);
+        return new Route(name, host, port, strategy, endpoints, timeouts, maxConnections, retries, health, retryEmpty, protocol, next, proxy, perClient, udp, discovery);
     }
 }

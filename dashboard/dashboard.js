@@ -1,5 +1,7 @@
 // featherlb dashboard: polls GET api/v1/routes every second and turns the totals into rates here,
 // as Prometheus' rate() would: the server keeps no per-viewer state and needs no thread per viewer.
+// The charts draw GET api/v1/history (the last 5 minutes, one sample a second, kept by featherlb)
+// with uPlot, served from its WebJar beside this file.
 // The DOM is built once per route and endpoint and then only updated, so a button stays the same
 // element under the pointer while the numbers change.
 'use strict';
@@ -7,6 +9,12 @@
 const POLL_MS = 1000;
 const COLORS = ['#2563eb', '#0d9488', '#d97706', '#9333ea', '#db2777', '#65a30d', '#0891b2', '#dc2626'];
 const TOKEN_KEY = 'featherlb-admin-token';
+const HISTORY_MS = 2000;
+const CHARTS = [
+  {key: 'connections', title: 'connections/s'},
+  {key: 'failures', title: 'failed connects/s'},
+  {key: 'connect_p99_ms', title: 'connect time p99 (ms)'},
+];
 
 const views = new Map(); // route name -> {element, endpoints: Map(address -> row view)}
 let previous = null; // the last answer, for rates
@@ -76,9 +84,19 @@ function createRoute(route) {
   const header = el('div', 'grid head');
   for (const label of ['endpoint', 'state', 'weight', 'active', 'connections/s', 'traffic', '']) header.append(el('div', null, label));
   const rows = el('div', 'rows');
-  element.append(head, share, shareLabel, header, rows);
+  const charts = el('div', 'charts');
+  const chartViews = CHARTS.map(c => {
+    const box = el('figure', 'chart');
+    box.dataset.chart = c.key;
+    box.append(el('figcaption', null, c.title + ' · last 5 min'));
+    const plot = el('div', 'plot');
+    box.append(plot);
+    charts.append(box);
+    return {spec: c, box, plot, uplot: null, addresses: ''};
+  });
+  element.append(head, share, shareLabel, header, rows, charts);
   document.getElementById('routes').append(element);
-  return {element, meta, active, connRate, bytesRate, share, rows, endpoints: new Map()};
+  return {element, meta, active, connRate, bytesRate, share, rows, charts: chartViews, endpoints: new Map()};
 }
 
 function createEndpoint(routeView, routeName, endpoint, index) {
@@ -90,6 +108,12 @@ function createEndpoint(routeView, routeName, endpoint, index) {
   swatch.style.background = color;
   address.append(swatch, el('span', null, endpoint.address));
   if (endpoint.backup) address.append(el('span', 'backup', 'backup'));
+  // where it came from: a discover item (dns:NAME, srv:NAME); listed ones (config) need no tag
+  if (endpoint.source && endpoint.source !== 'config') {
+    const source = el('span', 'backup source', endpoint.source);
+    source.title = 'found in DNS by the discover item ' + endpoint.source;
+    address.append(source);
+  }
   const pill = el('span', 'pill');
   const state = el('div');
   state.append(pill);
@@ -105,13 +129,15 @@ function createEndpoint(routeView, routeName, endpoint, index) {
   const action = el('div');
   action.append(button);
   for (const fill of [active.fill, conns.fill, traffic.fill]) fill.style.background = color;
-  row.append(address, state, weight, active.cell, conns.cell, traffic.cell, action);
+  const detail = el('div', 'detail');
+  detail.hidden = true;
+  row.append(address, state, weight, active.cell, conns.cell, traffic.cell, action, detail);
   routeView.rows.append(row);
   const segment = el('span');
   segment.style.background = color;
   segment.title = endpoint.address;
   routeView.share.append(segment);
-  return {row, pill, weight, active, conns, traffic, button, segment};
+  return {row, pill, weight, active, conns, traffic, button, segment, detail, color};
 }
 
 /** Per second, from the difference to the previous answer; null until there is one. */
@@ -134,7 +160,7 @@ function render(data) {
       view = createRoute(route);
       views.set(route.name, view);
     }
-    view.meta.textContent = `listens on ${route.listen} · ${route.strategy}`;
+    view.meta.textContent = `listens on ${route.protocol === 'udp' ? 'udp ' : ''}${route.listen} · ${route.strategy}`;
     const rates = route.endpoints.map(e => {
       const old = before.get(route.name + ' ' + e.address);
       return {
@@ -171,6 +197,13 @@ function updateEndpoint(row, endpoint, rates, totalConns, totalBytes, maxActive)
   row.row.dataset.state = endpoint.state;
   row.pill.dataset.state = endpoint.state;
   row.pill.textContent = endpoint.state;
+  const check = endpoint.last_check;
+  const checkText = check ? `last check ${Math.max(0, Math.round((Date.now() - check.at) / 1000))} s ago: ${check.result}` : '';
+  row.pill.title = [endpoint.reason ? 'down: ' + endpoint.reason : '', checkText].filter(Boolean).join('\n');
+  // said in the row only when something is wrong: why it is down, or a last check that failed
+  const wrong = endpoint.reason || (check && check.result !== 'passed');
+  row.detail.hidden = !wrong;
+  row.detail.textContent = wrong ? [endpoint.reason ? 'down: ' + endpoint.reason : '', checkText].filter(Boolean).join(' · ') : '';
   row.weight.textContent = endpoint.weight;
   row.active.value.textContent = formatCount(endpoint.active);
   row.active.fill.style.width = (100 * endpoint.active / maxActive) + '%';
@@ -257,6 +290,77 @@ async function poll() {
   }
 }
 
+/**
+ * The x axis and one series per endpoint, aligned at their ends: an endpoint that appeared later
+ * (a reload added it) has fewer samples, and its first seconds are gaps.
+ */
+function chartData(endpoints, key) {
+  const longest = endpoints.reduce((a, e) => (e.time_ms.length > a.time_ms.length ? e : a), endpoints[0]);
+  const xs = longest.time_ms.map(t => t / 1000);
+  const series = endpoints.map(e => {
+    const values = e[key];
+    const pad = xs.length - values.length;
+    return xs.map((_, i) => (i < pad ? null : values[i - pad]));
+  });
+  return [xs, ...series];
+}
+
+function drawCharts(view, route) {
+  if (!window.uPlot || route.endpoints.length === 0) return;
+  const addresses = route.endpoints.map(e => e.address).join(' ');
+  for (const chart of view.charts) {
+    const data = chartData(route.endpoints, chart.spec.key);
+    if (chart.uplot && chart.addresses !== addresses) { // a reload changed the endpoints: new series
+      chart.uplot.destroy();
+      chart.uplot = null;
+    }
+    if (!chart.uplot) {
+      const series = [{}].concat(route.endpoints.map((e, i) => {
+        const row = view.endpoints.get(e.address);
+        return {label: e.address, stroke: row ? row.color : COLORS[i % COLORS.length], width: 1.5, points: {show: false}};
+      }));
+      chart.uplot = new uPlot({
+        width: Math.max(200, chart.plot.clientWidth || 300),
+        height: 110,
+        series,
+        legend: {show: false},
+        cursor: {drag: {x: false, y: false}},
+        scales: {x: {time: true}, y: {range: (u, min, max) => [0, Math.max(1, max)]}},
+        axes: [{size: 28, font: '11px system-ui, sans-serif'}, {size: 44, font: '11px system-ui, sans-serif'}],
+      }, data, chart.plot);
+      chart.addresses = addresses;
+    } else {
+      chart.uplot.setData(data);
+    }
+    chart.box.dataset.points = data[0].length;
+  }
+}
+
+async function pollHistory() {
+  try {
+    const response = await fetch('api/v1/history', {cache: 'no-store'});
+    if (response.ok) {
+      const history = await response.json();
+      for (const route of history.routes) {
+        const view = views.get(route.name);
+        if (view) drawCharts(view, route);
+      }
+    }
+  } catch (e) {
+    // the routes' poll says when featherlb cannot be reached
+  } finally {
+    setTimeout(pollHistory, HISTORY_MS);
+  }
+}
+
+window.addEventListener('resize', () => {
+  for (const view of views.values()) {
+    for (const chart of view.charts) {
+      if (chart.uplot) chart.uplot.setSize({width: Math.max(200, chart.plot.clientWidth || 300), height: 110});
+    }
+  }
+});
+
 document.getElementById('token-form').addEventListener('submit', event => {
   event.preventDefault();
   sessionStorage.setItem(TOKEN_KEY, document.getElementById('token').value.trim());
@@ -265,3 +369,4 @@ document.getElementById('token-form').addEventListener('submit', event => {
 });
 
 poll();
+setTimeout(pollHistory, 300); // after the first routes' answer has built the views

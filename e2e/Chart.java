@@ -5,7 +5,9 @@ import java.util.Locale;
 
 /**
  * Draws a run as one SVG: requests per backend for each scenario (bars, with the share the weights
- * call for as a tick), and the latency percentiles p50/p90/p99 on a log scale. Pure: returns the text.
+ * call for as a tick), the latency percentiles p50/p90/p99 on a log scale, and, when the run had
+ * the fault scenario, its requests per second per backend over time with the stop and the start
+ * marked. Pure: returns the text.
  */
 public final class Chart {
     private static final String[] BACKEND_COLOURS = {"#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#9c755f"};
@@ -20,7 +22,9 @@ public final class Chart {
      * @param subtitle the second line, e.g. the load parameters
      */
     public static String svg(String title, String subtitle, List<ScenarioResult> results) {
-        int top1 = 110, top2 = top1 + PLOT_HEIGHT + 120, height = top2 + PLOT_HEIGHT + 70;
+        Fault.Report fault = results.stream().map(ScenarioResult::fault).filter(java.util.Objects::nonNull).findFirst().orElse(null);
+        int top1 = 110, top2 = top1 + PLOT_HEIGHT + 120, top3 = top2 + PLOT_HEIGHT + 120;
+        int height = (fault == null ? top2 : top3) + PLOT_HEIGHT + 70;
         StringBuilder svg = new StringBuilder();
         svg.append(f("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">\n",
                 WIDTH, height, WIDTH, height));
@@ -29,7 +33,83 @@ public final class Chart {
         svg.append(text(LEFT, 48, "start", "fill=\"#555\"", subtitle));
         distribution(svg, results, top1);
         latency(svg, results, top2);
+        if (fault != null) overTime(svg, fault, top3);
         return svg.append("</svg>\n").toString();
+    }
+
+    /**
+     * The fault scenario over time: one line per backend, each point a slice's requests (from the
+     * access logs, from its start to the next slice's) per second, at the slice's middle; the
+     * stop at 0 s and the start at {@code downSeconds} as vertical lines.
+     */
+    private static void overTime(StringBuilder svg, Fault.Report fault, int top) {
+        svg.append(text(LEFT, top - 30, "start", "font-size=\"14\" font-weight=\"bold\"",
+                "Fault scenario over time: requests per second per backend (from the access logs)"));
+        List<Fault.Row> rows = fault.rows();
+        if (rows.isEmpty()) return;
+        List<String> backends = rows.getFirst().hits().backends();
+        int n = rows.size();
+        double[] from = new double[n], seconds = new double[n];
+        for (int i = 0; i < n; i++) {
+            from[i] = rows.get(i).at();
+            seconds[i] = i + 1 < n ? rows.get(i + 1).at() - from[i] : rows.get(i).millis() / 1000.0;
+        }
+        double x0 = Math.min(from[0], 0), x1 = Math.max(from[n - 1] + seconds[n - 1], fault.downSeconds());
+        double max = 0;
+        for (int i = 0; i < n; i++) {
+            for (String b : backends) if (seconds[i] > 0) max = Math.max(max, rows.get(i).hits().count(b) / seconds[i]);
+        }
+        double step = niceStep(max / 4);
+        double yMax = Math.max(step, Math.ceil(max / step) * step);
+        axis(svg, top, yMax, step, v -> f("%.0f/s", v), v -> v / yMax);
+        java.util.function.DoubleUnaryOperator x = t -> LEFT + PLOT_WIDTH * (t - x0) / (x1 - x0);
+        double tick = niceStep((x1 - x0) / 12);
+        for (long k = (long) Math.ceil(x0 / tick); k * tick <= x1 + 1e-9; k++) {
+            double t = k * tick;
+            svg.append(f("<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#333\"/>\n", x.applyAsDouble(t), top + PLOT_HEIGHT, x.applyAsDouble(t), top + PLOT_HEIGHT + 4));
+            svg.append(text(x.applyAsDouble(t), top + PLOT_HEIGHT + 16, "middle", "", k == 0 ? "0 s" : f("%+.0f s", t)));
+        }
+        svg.append(text(LEFT + PLOT_WIDTH, top + PLOT_HEIGHT + 32, "end", "fill=\"#555\"", "seconds from the stop"));
+        marker(svg, x.applyAsDouble(0), top, "#c00", "stop " + fault.victim());
+        marker(svg, x.applyAsDouble(fault.downSeconds()), top, "#080", "start " + fault.victim());
+        StringBuilder dots = new StringBuilder(); // after every line, so that no line hides them
+        for (int b = 0; b < backends.size(); b++) {
+            StringBuilder points = new StringBuilder();
+            String colour = BACKEND_COLOURS[b % BACKEND_COLOURS.length];
+            for (int i = 0; i < n; i++) {
+                if (seconds[i] <= 0) continue;
+                double rate = rows.get(i).hits().count(backends.get(b)) / seconds[i];
+                double px = x.applyAsDouble(from[i] + seconds[i] / 2), py = top + PLOT_HEIGHT - PLOT_HEIGHT * rate / yMax;
+                points.append(f("%.1f,%.1f ", px, py));
+                dots.append(f("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"%s\"><title>%s at %+.1f s: %.0f requests/s</title></circle>\n",
+                        px, py, colour, backends.get(b), from[i] + seconds[i] / 2, rate));
+            }
+            // earlier backends wider, drawn first: equal shares (roundrobin) leave each line visible
+            double width = 2 + 2.5 * (backends.size() - 1 - b);
+            svg.append(f("<polyline points=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"%.1f\" stroke-linejoin=\"round\"/>\n",
+                    points.toString().strip(), colour, width));
+        }
+        svg.append(dots);
+        for (int b = 0; b < backends.size(); b++) {
+            int lx = LEFT + b * 100;
+            svg.append(f("<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>\n", lx, top - 22, BACKEND_COLOURS[b % BACKEND_COLOURS.length]));
+            svg.append(text(lx + 16, top - 12, "start", "", backends.get(b)));
+        }
+    }
+
+    /** A vertical line across the plot at {@code x}, labelled at its top. */
+    private static void marker(StringBuilder svg, double x, int top, String colour, String label) {
+        svg.append(f("<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"%s\" stroke-width=\"1.5\" stroke-dasharray=\"5,3\"/>\n",
+                x, top - 6, x, top + PLOT_HEIGHT, colour));
+        svg.append(text(x + 4, top + 6, "start", "fill=\"" + colour + "\" font-weight=\"bold\"", label));
+    }
+
+    /** 1, 2 or 5 times a power of ten, at least {@code rough}. */
+    private static double niceStep(double rough) {
+        if (rough <= 0) return 1;
+        double power = Math.pow(10, Math.floor(Math.log10(rough)));
+        for (double m : new double[] {1, 2, 5, 10}) if (m * power >= rough) return m * power;
+        return 10 * power;
     }
 
     private static void distribution(StringBuilder svg, List<ScenarioResult> results, int top) {

@@ -77,6 +77,16 @@ final class Docker {
         return Exec.run(command, repo, env, timeout);
     }
 
+    /** A compose command of another project and file (a scenario with a stack of its own), with {@code extra} variables. */
+    Exec.Output composeProject(String project, Path file, Map<String, String> extra, Duration timeout, String... args) {
+        List<String> command = new ArrayList<>(compose);
+        command.addAll(List.of("-p", project, "-f", file.toString()));
+        command.addAll(List.of(args));
+        Map<String, String> all = new java.util.HashMap<>(env);
+        all.putAll(extra);
+        return Exec.run(command, repo, all, timeout);
+    }
+
     /** Like {@link #compose}, and fails with {@code what} and the command's last lines unless it exits 0. */
     Exec.Output composeOrFail(String what, Duration timeout, String... args) {
         Exec.Output output = compose(timeout, args);

@@ -16,9 +16,10 @@ import java.util.List;
  * @param jar         a featherlb jar to use instead of exporting featherlb.java; {@code null}: export
  * @param runs        folder for the run log and chart
  * @param engine      what forwards in featherlb, its {@code --engine}: {@link #ENGINES}
+ * @param scaling     whether to run the scaling scenario too (its own stack: {@link Scaling})
  */
 public record Options(List<String> algorithms, boolean fault, int seconds, int threads, int connections,
-                      int backends, boolean keep, Path jar, Path runs, String engine) {
+                      int backends, boolean keep, Path jar, Path runs, String engine, boolean scaling) {
     /** featherlb's engines, as its {@code --engine} names them. */
     public static final List<String> ENGINES = List.of("loops", "virtual-threads");
 
@@ -30,10 +31,16 @@ public record Options(List<String> algorithms, boolean fault, int seconds, int t
         if (connections < threads) throw new IllegalArgumentException("--connections must be at least --threads (wrk needs one per thread)");
     }
 
+    /** Options without the scaling scenario. */
+    public Options(List<String> algorithms, boolean fault, int seconds, int threads, int connections,
+                   int backends, boolean keep, Path jar, Path runs, String engine) {
+        this(algorithms, fault, seconds, threads, connections, backends, keep, jar, runs, engine, false);
+    }
+
     /** The options as a command line, for the run log. */
     public String describe() {
-        return "--algorithms %s --%sfault --duration %ds --threads %d --connections %d --backends %d --engine %s%s%s".formatted(
-                String.join(",", algorithms), fault ? "" : "no-", seconds, threads, connections, backends, engine,
+        return "--algorithms %s --%sfault --%sscaling --duration %ds --threads %d --connections %d --backends %d --engine %s%s%s".formatted(
+                String.join(",", algorithms), fault ? "" : "no-", scaling ? "" : "no-", seconds, threads, connections, backends, engine,
                 keep ? " --keep" : "", jar == null ? "" : " --jar " + jar);
     }
 

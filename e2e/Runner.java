@@ -162,15 +162,17 @@ public final class Runner {
             }
             Runtime.getRuntime().removeShutdownHook(hook);
         }
-        return finish(started, (System.nanoTime() - t0) / 1e9, environmentLines, addresses, results);
+        // a stack of its own, after the main one is down: the backends are one service scaled under load
+        List<Verdict> scaling = options.scaling() ? new Scaling(docker, repo, progress, options.engine()).run() : List.of();
+        return finish(started, (System.nanoTime() - t0) / 1e9, environmentLines, addresses, results, scaling);
     }
 
     private int finish(LocalDateTime started, double seconds, List<String> environmentLines,
-                       Map<String, String> addresses, List<ScenarioResult> results) {
+                       Map<String, String> addresses, List<ScenarioResult> results, List<Verdict> scaling) {
         String stamp = STAMP.format(started);
         Path log = options.runs().resolve(stamp + ".log");
         Path chart = options.runs().resolve(stamp + ".svg");
-        boolean failed = results.stream().anyMatch(ScenarioResult::failed);
+        boolean failed = results.stream().anyMatch(ScenarioResult::failed) || Verdicts.anyFailed(scaling);
         List<String> lines = new ArrayList<>(environmentLines);
         lines.add("chart:    " + chart.getFileName());
         RunLog.Setup setup = new RunLog.Setup(SHOWN.format(started), options.describe(), lines,
@@ -180,7 +182,8 @@ public final class Runner {
                 options.backends(), options.threads(), options.connections(), options.seconds(), docker.composeName());
         try {
             Files.createDirectories(options.runs());
-            Files.writeString(log, RunLog.render(setup, results));
+            Files.writeString(log, RunLog.render(setup, results) + (scaling.isEmpty() ? ""
+                    : "\nscaling (web 3 -> 5 -> 2 under load, found through Docker's DNS)\n" + String.join("\n", scaling.stream().map(v -> "  " + v).toList()) + "\n"));
             Files.writeString(chart, Chart.svg(title, subtitle, results));
         } catch (IOException e) {
             throw new E2eException("cannot write the run log into " + options.runs() + ": " + e.getMessage());
@@ -190,7 +193,7 @@ public final class Runner {
         progress.line("chart:   " + display(chart));
         progress.line("result:  " + (failed ? "FAIL" : "PASS") + " in %.0f s".formatted(seconds));
         // the plain closing line that CI reads, counting checks (INFO lines are not checks)
-        List<Verdict> all = results.stream().flatMap(r -> r.verdicts().stream()).toList();
+        List<Verdict> all = Stream.concat(results.stream().flatMap(r -> r.verdicts().stream()), scaling.stream()).toList();
         progress.line("e2e: %d passed, %d failed".formatted(
                 all.stream().filter(v -> v.outcome() == Verdict.Outcome.PASS).count(), all.stream().filter(Verdict::failed).count()));
         return failed ? 1 : 0;

@@ -104,8 +104,9 @@ public final class HealthChecker implements AutoCloseable {
         Probe probe = header == null ? Probe.of(check, host, port) : Probe.greeted(header, Probe.of(check, host, port));
         long interval = check.interval().toNanos();
         long next = System.nanoTime();
+        boolean udp = route.protocol() == config.Protocol.UDP;
         while (!closed) {
-            String failure = check(dialer, probe, host, port, check.timeout());
+            String failure = udp ? UdpProbe.check(host, port, check, header, check.timeout()) : check(dialer, probe, host, port, check.timeout());
             if (closed) return; // cut short by close(): says nothing about the endpoint
             if (failure != LOCAL) { // featherlb's own exhaustion: no verdict this round
                 if (failure != null && LOG.isLoggable(DEBUG)) {

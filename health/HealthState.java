@@ -26,9 +26,13 @@ import java.util.concurrent.atomic.AtomicLong;
  *     confirms it. From then on it takes {@code fall} failed checks in a row to go down and
  *     {@code rise} passed ones to come back, HAProxy's rule.
  * <li><b>Passive</b>, from connection threads. {@code failures} failed connects in a row eject it
- *     for {@code cooldown}. Then it is half-open: it is picked again, the first connect that
- *     succeeds brings it back and the first that fails ejects it for another cool-down. Clients do
- *     not see those failures: the connection retries on another endpoint. With active checks,
+ *     for {@code cooldown}. Then it is half-open: one connection is let through as the trial
+ *     ({@link #claimTrial}) while every other goes elsewhere, as Envoy's outlier detection and a
+ *     circuit breaker's half-open state do; a trial that connects brings it back, one that fails
+ *     ejects it for another cool-down, one that ends undecided (its client left during the connect)
+ *     lets the next connection be the trial, and one still undecided after a further cool-down
+ *     does too, so that nothing holds the endpoint out for good. Clients do not see those failures:
+ *     the connection retries on another endpoint. With active checks,
  *     {@code rise} passed checks in a row end an ejection early, as Envoy does by default.
  * </ul>
  *
@@ -52,6 +56,8 @@ public final class HealthState {
     /** How many steps slow start takes from a tenth of the weight to all of it. */
     public static final int RAMP_STEPS = 10;
     private static final long NOT_RAMPING = Long.MIN_VALUE;
+    /** {@link #trialSince} when no trial is out; also what {@link #claimTrial} returns for "not a trial". */
+    public static final long NO_TRIAL = Long.MIN_VALUE;
     /** Longer than anyone waits: keeps {@code now + cooldown} clear of overflow. */
     private static final long FOREVER = Duration.ofDays(365 * 100).toNanos();
 
@@ -77,7 +83,10 @@ public final class HealthState {
     private volatile long ejectedUntil;
     private final AtomicInteger connectFailures = new AtomicInteger(); // in a row
     private final AtomicLong rampStart = new AtomicLong(NOT_RAMPING);
+    /** When the half-open trial now out was claimed, or {@link #NO_TRIAL}. */
+    private final AtomicLong trialSince = new AtomicLong(NO_TRIAL);
     private volatile String reason = "";
+    private volatile LastCheck lastCheck; // null until the first active check
 
     // guarded by this
     private boolean decided;
@@ -145,15 +154,58 @@ public final class HealthState {
         return ticker.nanos();
     }
 
-    /** Whether neither verdict says down; true also while half-open after a cool-down. */
+    /** Whether neither verdict says down; true also while half-open after a cool-down, until a
+     * connection claims the trial ({@link #claimTrial}). */
     public boolean usable() {
         if (checkedDown) return false;
-        return !ejected || ticker.nanos() - ejectedUntil >= 0;
+        if (!ejected) return true;
+        long now = ticker.nanos();
+        return now - ejectedUntil >= 0 && trialFree(now);
+    }
+
+    private boolean trialFree(long now) {
+        long since = trialSince.get();
+        return since == NO_TRIAL || now - since >= rules.cooldownNanos();
+    }
+
+    /**
+     * The pool picked this endpoint for a connection: if it is half-open, that connection is the
+     * trial, and the endpoint is not {@link #usable} for others until the trial is decided. Returns
+     * the trial's token for {@link #trialAbandoned}, or {@link #NO_TRIAL} when this is not a trial
+     * (the endpoint is up: one volatile read). Called by the pool under its lock.
+     */
+    public long claimTrial() {
+        if (!ejected) return NO_TRIAL;
+        long now = ticker.nanos();
+        if (now - ejectedUntil < 0) return NO_TRIAL;
+        long since = trialSince.get();
+        if (since != NO_TRIAL && now - since < rules.cooldownNanos()) return NO_TRIAL;
+        return trialSince.compareAndSet(since, now) ? now : NO_TRIAL;
+    }
+
+    /** The trial {@code token} ended with neither a connect nor a failure (its client left): the
+     * next connection may be the trial. Nothing if a verdict or another trial came meanwhile. */
+    public void trialAbandoned(long token) {
+        if (token != NO_TRIAL) trialSince.compareAndSet(token, NO_TRIAL);
     }
 
     /** Up and not half-open: what the log lines' "up" and "down" speak of. */
     private boolean healthy() {
         return !checkedDown && !ejected;
+    }
+
+    /**
+     * The result of the last active check.
+     *
+     * @param atMillis when it ended, wall-clock milliseconds
+     * @param result   {@code passed}, or why it failed ("connect refused", "status 503")
+     */
+    public record LastCheck(long atMillis, String result) {
+    }
+
+    /** The last active check's result, or null before the first (or without active checks). */
+    public LastCheck lastCheck() {
+        return lastCheck;
     }
 
     /** Why it is down ("connect refused x3"), or "" while it is up. */
@@ -183,6 +235,7 @@ public final class HealthState {
     /** A health check passed ({@code failure} null) or failed with {@code failure} as the reason.
      * Called by the endpoint's check thread, one check after another. */
     public void checked(String failure) {
+        lastCheck = new LastCheck(System.currentTimeMillis(), failure == null ? "passed" : failure);
         boolean down = false;
         synchronized (this) {
             Rules r = rules;
@@ -224,6 +277,7 @@ public final class HealthState {
     private synchronized void recover() {
         if (!ejected || ticker.nanos() - ejectedUntil < 0) return; // not half-open: picked before the ejection
         ejected = false;
+        trialSince.set(NO_TRIAL);
         connectFailures.set(0);
         if (!checkedDown) becameUp("connected after the " + rules.cooldownText() + " cool-down", ejectedUntil);
     }
@@ -238,6 +292,7 @@ public final class HealthState {
             if (ejected) {
                 if (now - ejectedUntil >= 0) { // the half-open try failed: another cool-down
                     ejectedUntil = now + r.cooldownNanos();
+                    trialSince.set(NO_TRIAL); // the next trial comes after it
                     LOG.log(DEBUG, "endpoint {0} still down: {1}, next try in {2}", r.name(), why.description(), r.cooldownText());
                 }
                 return;
@@ -289,6 +344,15 @@ public final class HealthState {
         }
         LOG.log(INFO, "endpoint {0} down: {1}{2}", r.name(), why, more);
         return r.closeOnDown() && wentDown != null;
+    }
+
+    /**
+     * The endpoint joined a pool that was already serving (a reload or a discovery added it): with
+     * slow start, its weight ramps from now, as one that came back up (an endpoint listed at start
+     * takes its full share at once: all start together).
+     */
+    public void joined() {
+        if (rules.stepNanos() != 0) rampStart.set(now());
     }
 
     /** Under the monitor: logs a change to up and starts the slow-start ramp from {@code since}. */

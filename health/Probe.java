@@ -36,7 +36,7 @@ interface Probe {
         return switch (check.type()) {
             case TCP -> CONNECT;
             case HTTP -> new HttpProbe(check.path(), host, port);
-            case SEND_EXPECT -> new SendExpectProbe(check.send(), check.expect());
+            case SEND_EXPECT -> new SendExpectProbe(check.sendBytes(), check.expectBytes());
         };
     }
 }

@@ -16,8 +16,12 @@ final class SendExpectProbe implements Probe {
     private final byte[] expect;
 
     SendExpectProbe(String send, String expect) {
-        this.send = send.getBytes(StandardCharsets.UTF_8);
-        this.expect = expect.getBytes(StandardCharsets.UTF_8);
+        this(send.getBytes(StandardCharsets.UTF_8), expect.getBytes(StandardCharsets.UTF_8));
+    }
+
+    SendExpectProbe(byte[] send, byte[] expect) {
+        this.send = send;
+        this.expect = expect;
     }
 
     @Override

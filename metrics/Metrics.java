@@ -7,15 +7,26 @@ import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.exporter.httpserver.MetricsHandler;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.Collector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
+import io.prometheus.metrics.model.snapshots.Exemplars;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricMetadata;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.Unit;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import pool.Backend;
 import pool.BackendPool;
+import pool.Timing;
 import dial.ConnectFailure;
 import traffic.ConnectionRecord;
 
@@ -26,7 +37,8 @@ import traffic.ConnectionRecord;
  * <p>Why callbacks: the forwarder already counts per endpoint in {@link Backend}'s LongAdders, which
  * cost one uncontended add per read. The per-endpoint metrics read those sums when Prometheus
  * scrapes, so metrics add nothing to the forwarding path, and they cannot disagree with the
- * counters the admin API shows. Only the duration histogram is fed per connection, once, when the
+ * counters the admin API shows. The connect and first-byte histograms are read the same way, from
+ * the backends' {@link Timing} buckets. Only the duration histogram is fed per connection, once, when the
  * connection has ended ({@link #accept}).
  */
 public final class Metrics implements Consumer<ConnectionRecord> {
@@ -75,13 +87,34 @@ public final class Metrics implements Consumer<ConnectionRecord> {
                 .name("featherlb_connections_total")
                 .help("Connections forwarded to an endpoint (successful connects)")
                 .labelNames("route", "endpoint")
-                .callback(cb -> each(pools, (route, b) -> cb.call(b.connections(), route, b.address())))
+                .callback(cb -> each(pools, false, (route, b) -> cb.call(b.connections(), route, b.address())))
                 .register(registry);
         GaugeWithCallback.builder()
                 .name("featherlb_active_connections")
                 .help("Connections open to an endpoint now (including ones being connected)")
                 .labelNames("route", "endpoint")
-                .callback(cb -> each(pools, (route, b) -> cb.call(b.active(), route, b.address())))
+                .callback(cb -> each(pools, false, (route, b) -> cb.call(b.active(), route, b.address())))
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("featherlb_udp_sessions_total")
+                .help("UDP sessions (one client address:port each) opened to an endpoint")
+                .labelNames("route", "endpoint")
+                .callback(cb -> each(pools, true, (route, b) -> cb.call(b.connections(), route, b.address())))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("featherlb_udp_active_sessions")
+                .help("UDP sessions open to an endpoint now")
+                .labelNames("route", "endpoint")
+                .callback(cb -> each(pools, true, (route, b) -> cb.call(b.active(), route, b.address())))
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("featherlb_udp_datagrams_total")
+                .help("UDP datagrams forwarded: upstream is client to endpoint, downstream is endpoint to client")
+                .labelNames("route", "endpoint", "direction")
+                .callback(cb -> each(pools, true, (route, b) -> {
+                    cb.call(b.datagramsUp(), route, b.address(), "upstream");
+                    cb.call(b.datagramsDown(), route, b.address(), "downstream");
+                }))
                 .register(registry);
         CounterWithCallback.builder()
                 .name("featherlb_bytes_total")
@@ -121,6 +154,18 @@ public final class Metrics implements Consumer<ConnectionRecord> {
                 .labelNames("route", "endpoint")
                 .callback(cb -> each(pools, (route, b) -> cb.call(b.weight(), route, b.address())))
                 .register(registry);
+        timing(pools, "featherlb_connect_seconds",
+                "How long successful connects to an endpoint took, from the connect's start (name resolution included) to its completion",
+                Backend::connectTime);
+        timing(pools, "featherlb_first_byte_seconds",
+                "How long an endpoint took to send its first byte on a connection, from the connect's completion",
+                Backend::firstByteTime);
+        GaugeWithCallback.builder()
+                .name("featherlb_endpoint_info")
+                .help("1 for each endpoint, labelled with where it came from: config, or the discover item that found it (dns:NAME, srv:NAME)")
+                .labelNames("route", "endpoint", "source")
+                .callback(cb -> each(pools, (route, b) -> cb.call(1, route, b.address(), b.endpoint().source())))
+                .register(registry);
         // per iphash route, not per endpoint: equal on instances that send every client to the same endpoint
         GaugeWithCallback.builder()
                 .name("featherlb_maglev_fingerprint")
@@ -132,6 +177,50 @@ public final class Metrics implements Consumer<ConnectionRecord> {
                 .register(registry);
     }
 
+    /**
+     * A histogram per endpoint read from the backends' {@link Timing} buckets at each scrape (a
+     * collector of our own: the client's Histogram would be fed on the forwarding path, and would
+     * keep a removed endpoint's series until told to forget it).
+     */
+    private void timing(Supplier<List<BackendPool>> pools, String name, String help, Function<Backend, Timing> timing) {
+        MetricMetadata metadata = new MetricMetadata(name, help, Unit.SECONDS);
+        registry.register(new Collector() {
+            @Override
+            public MetricSnapshot collect() {
+                List<HistogramSnapshot.HistogramDataPointSnapshot> points = new ArrayList<>();
+                each(pools, (route, b) -> {
+                    Timing.Snapshot t = timing.apply(b).snapshot();
+                    double[] bounds = Arrays.copyOf(Timing.BOUNDS_SECONDS, Timing.BOUNDS_SECONDS.length + 1);
+                    bounds[bounds.length - 1] = Double.POSITIVE_INFINITY;
+                    points.add(new HistogramSnapshot.HistogramDataPointSnapshot(ClassicHistogramBuckets.of(bounds, t.counts()),
+                            t.sumNanos() / 1e9, Labels.of("route", route, "endpoint", b.address()), Exemplars.EMPTY, 0L));
+                });
+                return new HistogramSnapshot(metadata, points);
+            }
+
+            @Override
+            public String getPrometheusName() {
+                return name;
+            }
+        });
+    }
+
+    /** The DNS discovery's counts ({@link discovery.Counts}), read at each scrape. */
+    public void discovery(discovery.Counts counts) {
+        CounterWithCallback.builder()
+                .name("featherlb_discovery_lookups_total")
+                .help("DNS lookups of a route's discover item, by result: ok, empty (no such name or no records), failed (no answer, SERVFAIL)")
+                .labelNames("route", "source", "result")
+                .callback(cb -> counts.lookups().forEach(c -> cb.call(c.value(), c.route(), c.source(), c.what())))
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("featherlb_discovery_changes_total")
+                .help("Endpoints a discover item added, removed or changed (weight or backup) in a route")
+                .labelNames("route", "source", "change")
+                .callback(cb -> counts.changes().forEach(c -> cb.call(c.value(), c.route(), c.source(), c.what())))
+                .register(registry);
+    }
+
     /** {@code featherlb_rejected_total}: closed before a route was chosen, by listening address and reason, read at each scrape. */
     public void rejections(Supplier<Map<String, Map<String, Long>>> counts) {
         CounterWithCallback.builder()
@@ -139,6 +228,34 @@ public final class Metrics implements Consumer<ConnectionRecord> {
                 .help("Connections closed before a route was chosen, by listening address and reason (proxy_untrusted, proxy_invalid, sni_timeout, ...)")
                 .labelNames("listen", "reason")
                 .callback(cb -> counts.get().forEach((listen, reasons) -> reasons.forEach((reason, n) -> cb.call(n, listen, reason))))
+                .register(registry);
+    }
+
+    /** {@code featherlb_refused_total}: closed once the route was known, by route and reason, read at each scrape. */
+    public void refusals(Supplier<Map<String, Map<String, Long>>> counts) {
+        byRouteAndReason("featherlb_refused_total",
+                "Connections closed once their route was known, by route and reason (no_endpoint, max_connections, per_client_connections, per_client_rate)", counts);
+    }
+
+    /** {@code featherlb_timeouts_total}: closed for a timeout, by route and reason, read at each scrape. */
+    public void timeouts(Supplier<Map<String, Map<String, Long>>> counts) {
+        byRouteAndReason("featherlb_timeouts_total", "Connections closed for a timeout, by route and reason (client_first_byte, idle)", counts);
+    }
+
+    /**
+     * {@code featherlb_udp_dropped_total}: UDP datagrams dropped, by route and reason ({@code
+     * max_sessions}, {@code no_endpoint}, {@code too_large}, {@code queue_full}), read at each scrape.
+     */
+    public void udpDrops(Supplier<Map<String, Map<String, Long>>> counts) {
+        byRouteAndReason("featherlb_udp_dropped_total", "UDP datagrams dropped, by route and reason (max_sessions, no_endpoint, too_large, queue_full)", counts);
+    }
+
+    private void byRouteAndReason(String name, String help, Supplier<Map<String, Map<String, Long>>> counts) {
+        CounterWithCallback.builder()
+                .name(name)
+                .help(help)
+                .labelNames("route", "reason")
+                .callback(cb -> counts.get().forEach((route, reasons) -> reasons.forEach((reason, n) -> cb.call(n, route, reason))))
                 .register(registry);
     }
 
@@ -155,6 +272,15 @@ public final class Metrics implements Consumer<ConnectionRecord> {
 
     private static void each(Supplier<List<BackendPool>> pools, PerEndpoint action) {
         for (BackendPool pool : pools.get()) {
+            String route = pool.route().name();
+            for (Backend backend : pool.backends()) action.visit(route, backend);
+        }
+    }
+
+    /** {@link #each} over the UDP routes ({@code udp}) or the TCP ones: sessions and connections are counted apart. */
+    private static void each(Supplier<List<BackendPool>> pools, boolean udp, PerEndpoint action) {
+        for (BackendPool pool : pools.get()) {
+            if ((pool.route().protocol() == config.Protocol.UDP) != udp) continue;
             String route = pool.route().name();
             for (Backend backend : pool.backends()) action.visit(route, backend);
         }

@@ -29,7 +29,11 @@ public final class Backend {
     private final LongAdder connections = new LongAdder();
     private final LongAdder bytesUp = new LongAdder();
     private final LongAdder bytesDown = new LongAdder();
+    private final LongAdder datagramsUp = new LongAdder();
+    private final LongAdder datagramsDown = new LongAdder();
     private final LongAdder[] failures = new LongAdder[ConnectFailure.values().length];
+    private final Timing connectTime = new Timing();
+    private final Timing firstByteTime = new Timing();
     private final HealthState health;
     private volatile boolean draining;
     private volatile int weight;
@@ -169,6 +173,43 @@ public final class Backend {
     /** Bytes forwarded from this endpoint to clients ({@code downstream}). */
     public void sentDown(int bytes) {
         bytesDown.add(bytes);
+    }
+
+    /** A UDP datagram of {@code bytes} forwarded from a client to this endpoint. */
+    public void datagramUp(int bytes) {
+        datagramsUp.increment();
+        bytesUp.add(bytes);
+    }
+
+    /** A UDP datagram of {@code bytes} forwarded from this endpoint to its client. */
+    public void datagramDown(int bytes) {
+        datagramsDown.increment();
+        bytesDown.add(bytes);
+    }
+
+    public long datagramsUp() {
+        return datagramsUp.sum();
+    }
+
+    public long datagramsDown() {
+        return datagramsDown.sum();
+    }
+
+    /**
+     * How long its successful connects took: from the connect's start (a name's resolution
+     * included) to its completion; recorded by the dial, on the connection's loop.
+     */
+    public Timing connectTime() {
+        return connectTime;
+    }
+
+    /**
+     * How long it took to send its first byte on a connection: from the connect's completion to
+     * the first byte read from it (connections it sent nothing on are not counted); recorded on the
+     * connection's loop, by either engine.
+     */
+    public Timing firstByteTime() {
+        return firstByteTime;
     }
 
     public long bytesUp() {

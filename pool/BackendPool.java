@@ -17,7 +17,7 @@ import java.util.random.RandomGenerator;
  *
  * <p>Primaries are asked first; backups only when no primary is usable. Each gets its own
  * algorithm instance, so that the state of one (round-robin positions, a Maglev table) is not
- * churned by asking the other. {@link #choose} holds a lock for the few nanoseconds of a pick:
+ * churned by asking the other. {@link #lease} holds a lock for the few nanoseconds of a pick:
  * algorithms are not thread-safe, and the lock lets this class be the {@link Candidates} view
  * itself, with the per-pick fields below, instead of allocating one per connection.
  *
@@ -54,14 +54,15 @@ public final class BackendPool implements Candidates {
     }
 
     /**
-     * Picks an endpoint for a new connection and counts it as active there (tests; connections take a {@link #lease}).
+     * Picks a backend for a new connection, counts it as active there, and returns the claim on it,
+     * or null when none is usable. A half-open backend picked here gets this connection as its one
+     * trial ({@link HealthState#claimTrial}), under the lock, so that the picks after it see it taken.
      *
      * @param clientKey a hash of the client address (see {@link #clientKey})
      * @param tried     endpoints (by index in {@link #backends()}) that already failed this
      *                  connection, or null
-     * @return the index of the chosen endpoint, or -1 when none is usable
      */
-    private int choose(long clientKey, BitSet tried) {
+    public Lease lease(long clientKey, BitSet tried) {
         lock.lock();
         try {
             this.tried = tried;
@@ -72,21 +73,14 @@ public final class BackendPool implements Candidates {
                 askBackups = true;
                 picked = backups.pick(this, clientKey);
             }
-            if (picked >= 0) backends[picked].assigned();
-            return picked;
+            if (picked < 0) return null;
+            Backend b = backends[picked];
+            b.assigned();
+            return new Lease(b, picked, b.health().claimTrial());
         } finally {
             this.tried = null;
             lock.unlock();
         }
-    }
-
-    /**
-     * Picks a backend for a new connection, as {@link #choose}, and returns the claim on it, or null
-     * when none is usable.
-     */
-    public Lease lease(long clientKey, BitSet tried) {
-        int index = choose(clientKey, tried);
-        return index < 0 ? null : new Lease(backends[index], index);
     }
 
     /**
@@ -136,7 +130,7 @@ public final class BackendPool implements Candidates {
         return h ^ (h >>> 33);
     }
 
-    // Candidates: called by the algorithm during choose(), under the lock
+    // Candidates: called by the algorithm during lease(), under the lock
 
     @Override
     public int size() {

@@ -1,6 +1,7 @@
 package pool;
 
 import dial.ConnectFailure;
+import health.HealthState;
 
 /**
  * A connection's claim on the backend its pool picked: counted active there from the pick (so that
@@ -13,11 +14,13 @@ import dial.ConnectFailure;
 public final class Lease {
     private final Backend backend;
     private final int index;
+    private long trial; // the half-open trial's token while this lease holds it, else HealthState.NO_TRIAL
     private boolean released;
 
-    Lease(Backend backend, int index) {
+    Lease(Backend backend, int index, long trial) {
         this.backend = backend;
         this.index = index;
+        this.trial = trial;
     }
 
     public Backend backend() {
@@ -34,26 +37,37 @@ public final class Lease {
      * {@link #answered}: a stopping backend's listen queue accepts connects it will only reset.
      */
     public void connected(boolean verdictLater) {
-        if (verdictLater) backend.opened();
-        else backend.connected();
+        if (verdictLater) {
+            backend.opened();
+        } else {
+            trial = HealthState.NO_TRIAL; // decided: the connect brings it back
+            backend.connected();
+        }
     }
 
     /** The endpoint sent its first byte: a passive health success. */
     public void answered() {
+        trial = HealthState.NO_TRIAL;
         backend.answered();
     }
 
     /** The connect failed, or the endpoint closed before answering ({@code why}): counted, and given back. */
     public void failed(ConnectFailure why) {
+        trial = HealthState.NO_TRIAL; // decided: the failure starts another cool-down
         release();
         backend.connectFailed(why);
     }
 
-    /** No longer counted active on the backend; again is nothing. */
+    /** No longer counted active on the backend; again is nothing. A trial still undecided lets the
+     * next connection be the trial. */
     public void release() {
         if (released) return;
         released = true;
         backend.released();
+        if (trial != HealthState.NO_TRIAL) {
+            backend.health().trialAbandoned(trial);
+            trial = HealthState.NO_TRIAL;
+        }
     }
 
     public boolean released() {

@@ -145,7 +145,9 @@ public final class Pools {
                 });
                 backends.add(kept);
             } else {
-                backends.add(new Backend(endpoint, route, ticker, wentDown));
+                Backend joined = new Backend(endpoint, route, ticker, wentDown);
+                if (old != null) carried.add(joined.health()::joined); // slow start, from the moment it is in force
+                backends.add(joined);
             }
         }
         return backends;

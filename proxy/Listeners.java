@@ -29,15 +29,30 @@ final class Listeners {
 
     private final Pipeline pipeline;
     private final Pools pools;
+    private final UdpListeners udp;
     private volatile List<TcpListener> running = List.of(); // replaced whole by apply()
 
-    Listeners(Pipeline pipeline, Pools pools) {
+    Listeners(Pipeline pipeline, Pools pools, UdpListeners udp) {
         this.pipeline = pipeline;
         this.pools = pools;
+        this.udp = udp;
+    }
+
+    /** The UDP routes' listeners. */
+    UdpListeners udp() {
+        return udp;
     }
 
     List<TcpListener> running() {
         return running;
+    }
+
+    /** What the route's discover items add to its listed endpoints, for the log line of a new listener. */
+    private static String discovered(Route route) {
+        var sources = route.discovery().sources();
+        if (sources.isEmpty()) return "";
+        return (route.endpoints().isEmpty() ? "" : ", ") + "what " + sources.stream().map(config.Discovery.Source::describe)
+                .collect(Collectors.joining(", ")) + " find" + (sources.size() == 1 ? "s" : "") + " in DNS";
     }
 
     /**
@@ -49,19 +64,23 @@ final class Listeners {
      * keep running on the pool and endpoint they started with, even one the new config removed.
      * Listeners of removed addresses stop accepting; their connections drain.
      *
-     * @return what changed, in words for the log ({@code +route -route ~route})
+     * What changed is {@link ConfigDiff}'s to say; this logs what each listener did.
+     *
      * @throws IOException when a new listening address cannot be bound; then nothing has changed
      */
-    String apply(Config next, List<EventLoop> loops) throws IOException {
+    void apply(Config next, List<EventLoop> loops) throws IOException {
         List<TcpListener> before = running;
         Map<String, TcpListener> byKey = new HashMap<>();
         for (TcpListener l : before) byKey.put(l.table().key(), l);
         Map<String, List<Route>> grouped = new LinkedHashMap<>(); // by listening address, in config order
-        for (Route route : next.routes()) grouped.computeIfAbsent(key(route), k -> new ArrayList<>()).add(route);
+        for (Route route : next.routes()) {
+            if (route.protocol() != config.Protocol.UDP) grouped.computeIfAbsent(key(route), k -> new ArrayList<>()).add(route);
+        }
 
         // a renamed route on a kept address carries the backends of the pool that served the address;
         // among routes that share an address (by server name) a new name is a new route
         Pools.Change change = pools.prepare(next.routes(), route -> {
+            if (route.protocol() == config.Protocol.UDP) return udp.before(route);
             TcpListener kept = byKey.get(key(route));
             if (kept == null || kept.table().pools().size() != 1 || grouped.get(key(route)).size() != 1) return null;
             return kept.table().pools().getFirst();
@@ -69,7 +88,9 @@ final class Listeners {
         List<TcpListener> after = new ArrayList<>();
         Map<TcpListener, RouteTable> swaps = new LinkedHashMap<>();
         List<TcpListener> opened = new ArrayList<>();
+        UdpListeners.Prepared udpPrepared = null;
         try {
+            udpPrepared = udp.prepare(next, change, loops);
             for (var entry : grouped.entrySet()) {
                 RouteTable table = new RouteTable(entry.getKey(), entry.getValue(), entry.getValue().stream().map(r -> change.slot(r.name())).toList());
                 TcpListener kept = byKey.get(entry.getKey());
@@ -84,12 +105,12 @@ final class Listeners {
             }
         } catch (IOException e) {
             opened.forEach(TcpListener::close);
+            if (udpPrepared != null) udpPrepared.abandon();
             throw e;
         }
         change.commit();
         swaps.forEach(TcpListener::swap);
         running = List.copyOf(after);
-        List<String> changes = new ArrayList<>();
         for (TcpListener listener : opened) {
             listener.start(loops);
             for (BackendPool pool : listener.table().pools()) {
@@ -97,8 +118,7 @@ final class Listeners {
                 LOG.log(INFO, "route {0}: listening on {1}, {2} over {3}", route.name(), address(listener.address()),
                         route.strategy().configName(), route.endpoints().stream()
                                 .map(e -> e.address() + (e.weight() != 1 ? " weight " + e.weight() : "") + (e.backup() ? " backup" : ""))
-                                .collect(Collectors.joining(", ")));
-                changes.add("+" + route.name());
+                                .collect(Collectors.joining(", ")) + discovered(route));
             }
         }
         for (TcpListener listener : before) {
@@ -107,11 +127,9 @@ final class Listeners {
                 Route route = listener.table().first();
                 LOG.log(INFO, "route {0}: removed, stopped listening on {1}; its open connections finish",
                         route.name(), route.listenAddress());
-                changes.add("-" + route.name());
             }
         }
-        swaps.forEach((listener, table) -> table.pools().forEach(pool -> changes.add("~" + pool.route().name())));
-        return String.join(" ", changes);
+        udp.commit(udpPrepared, change);
     }
 
     /**
@@ -125,6 +143,7 @@ final class Listeners {
     /** Stops accepting on every address. */
     void closeAll() {
         running.forEach(TcpListener::close);
+        udp.closeAll();
     }
 
     private static String address(InetSocketAddress a) {

@@ -7,6 +7,10 @@ import config.Config;
 import config.Durations;
 import config.Engine;
 import dial.Dialer;
+import discovery.Discoveries;
+import discovery.DnsjavaResolver;
+import discovery.Resolver;
+import discovery.RouteDiscovery;
 import health.HealthChecks;
 import health.Ticker;
 import java.io.IOException;
@@ -35,6 +39,7 @@ import tcp.Stages;
 import tcp.TcpListener;
 import traffic.ConnectionRecord;
 import traffic.Outcome;
+import udp.UdpListener;
 
 /**
  * The running balancer, and its lifecycle: event loops ({@link EventLoop}, each on a platform
@@ -42,10 +47,12 @@ import traffic.Outcome;
  * stages and forward (package {@code tcp}), or, with {@code engine: virtual-threads}, hand the
  * forwarding to a virtual thread per direction; a virtual thread per dial of an endpoint given by host
  * name, a virtual thread per actively checked endpoint, and one platform thread that closes idle
- * connections. What a reload changes is handed to its owners: the listeners and their route tables
- * ({@link Listeners}), the endpoint sets ({@link Pools}), the health checks ({@link HealthChecks}).
+ * connections, and a virtual thread per route that discovers endpoints in DNS. What a reload changes is handed to its
+ * owners: the listeners and their route tables ({@link Listeners}), the endpoint sets ({@link Pools}), the health
+ * checks ({@link HealthChecks}), the discoveries ({@link Discoveries}).
  *
- * <p>Lifecycle: {@link #start()} binds every listener or none, then starts the health checks;
+ * <p>Lifecycle: {@link #start()} binds every listener or none, then starts the health checks and the discoveries
+ * (no listener waits for a first answer);
  * {@link #shutdown(Duration)} stops in two phases (stop accepting and checking, let open
  * connections finish until the grace period ends, then close what is left and say how many).
  */
@@ -78,6 +85,7 @@ public final class Server implements AutoCloseable {
     private final Pools pools;
     private final Listeners listeners;
     private final HealthChecks checks;
+    private final Discoveries discoveries;
     private final GlobalLimit limit;
     private final Thread reaper = Thread.ofPlatform().daemon().name("featherlb-idle").unstarted(this::reapLoop);
     private volatile boolean stopping;
@@ -93,14 +101,20 @@ public final class Server implements AutoCloseable {
      *                 PROXY header sent)
      */
     public Server(Config config, Dialer dialer, Consumer<ConnectionRecord> finished, Ticker ticker, Stages stages) {
+        this(config, dialer, finished, ticker, stages, DnsjavaResolver.INSTANCE);
+    }
+
+    /** @param resolver what the routes' {@code discover:} items are looked up with (tests answer with a fake) */
+    public Server(Config config, Dialer dialer, Consumer<ConnectionRecord> finished, Ticker ticker, Stages stages, Resolver resolver) {
         this.config = config;
+        this.discoveries = new Discoveries(resolver);
         this.connections = new Connections(finished);
         this.pools = new Pools(ticker, RandomGenerator.getDefault(), this::wentDown);
         this.limit = new GlobalLimit(globalLimit(config));
         this.engine = config.engine();
         Forwarding.Engine forwarding = engine == Engine.VIRTUAL_THREADS ? Forwarding.virtualThreads(forwarders) : Forwarding.LOOPS;
         Pipeline pipeline = new Pipeline(dialer, new BufferPool(LARGE_BUFFER, 64), connections, threads, forwarding, stages, limit);
-        this.listeners = new Listeners(pipeline, pools);
+        this.listeners = new Listeners(pipeline, pools, new UdpListeners(finished));
         // an endpoint with send_proxy wants a header from its checks too: LOCAL, featherlb speaks for itself
         this.checks = new HealthChecks(dialer, (route, endpoint) -> SendProxy.forCheck(route.proxy(), endpoint));
     }
@@ -148,6 +162,7 @@ public final class Server implements AutoCloseable {
         limit.describe(config.maxConnections() == Config.DERIVED, GlobalLimit.descriptorLimit());
         try {
             apply(config);
+            discoveries.restart(config, this::discovered);
         } catch (IOException | RuntimeException e) {
             loops.forEach(EventLoop::stop);
             loops.clear();
@@ -160,24 +175,33 @@ public final class Server implements AutoCloseable {
      * Applies a new config while connections flow (see {@link Listeners#apply}). Invalid configs
      * never get here: the caller has already loaded and validated the whole file.
      *
-     * @return what changed, in words for the log
+     * @return what changed ({@link ConfigDiff#summary} in words for the log)
      * @throws IOException when a new listening address cannot be bound; then nothing has changed
      */
-    public synchronized String reload(Config next) throws IOException {
+    public synchronized ConfigDiff reload(Config next) throws IOException {
         if (stopping) throw new IllegalStateException("shutting down");
         if (next.engine() != engine) {
             LOG.log(WARNING, "{0} names engine: {1}, but the engine is chosen at start: still forwarding with {2} (restart to change it)",
                     next.source(), next.engine().configName(), engine.configName());
         }
-        return apply(next);
+        ConfigDiff diff = ConfigDiff.between(config, next);
+        // endpoints that the route's unchanged lookups found stay, with their state, rather than wait for the next answer
+        apply(discoveries.withKnown(next));
+        config = next; // the file's own routes: what the next diff compares with (discovered endpoints are the discoveries')
+        discoveries.restart(next, this::discovered);
+        return diff;
     }
 
-    private String apply(Config next) throws IOException {
-        String changes = listeners.apply(next, loops);
+    /** What {@link #reload}ing {@code next} would change now; changes nothing (a dry run). */
+    public synchronized ConfigDiff diff(Config next) {
+        return ConfigDiff.between(config, next);
+    }
+
+    private void apply(Config next) throws IOException {
+        listeners.apply(next, loops);
         if (config != next && globalLimit(next) != limit.max()) limit.resize(globalLimit(next));
         config = next;
         restartChecks();
-        return changes;
     }
 
     /**
@@ -189,6 +213,16 @@ public final class Server implements AutoCloseable {
         if (stopping || pools.replace(route, endpoints) == null) return false;
         restartChecks();
         return true;
+    }
+
+    /** A discovery's new endpoint set, on its thread; dropped (false) when a reload replaced that discovery. */
+    private synchronized boolean discovered(RouteDiscovery from, List<config.Endpoint> endpoints) {
+        return discoveries.current(from) && replaceEndpoints(from.route().name(), endpoints);
+    }
+
+    /** What the discoveries did: lookups and endpoint changes, for metrics. */
+    public discovery.Counts discoveryCounts() {
+        return discoveries.counts();
     }
 
     /** The global connection limit {@code config} asks for: its own, or derived from the file-descriptor limit. */
@@ -216,6 +250,27 @@ public final class Server implements AutoCloseable {
         return listeners.running().stream().map(TcpListener::address).toList();
     }
 
+    /** The bound address of each UDP route's listener, in config order (the real ports when a route asked for 0). */
+    public List<InetSocketAddress> udpAddresses() {
+        return listeners.udp().running().stream().map(UdpListener::address).toList();
+    }
+
+    /** UDP datagrams dropped, by route and reason ({@code featherlb_udp_dropped_total}); a removed route takes its counts with it. */
+    public Map<String, Map<String, Long>> udpDrops() {
+        Map<String, Map<String, Long>> all = new LinkedHashMap<>();
+        for (UdpListener listener : listeners.udp().running()) {
+            Map<String, Long> reasons = new LinkedHashMap<>();
+            listener.drops().forEach((why, n) -> reasons.put(why.label(), n));
+            all.put(listener.route().name(), reasons);
+        }
+        return all;
+    }
+
+    /** The UDP routes' listeners: sessions open and datagrams dropped, by route. */
+    public List<UdpListener> udpListeners() {
+        return listeners.udp().running();
+    }
+
     /**
      * Connections closed before a route was chosen, by listening address ({@code tcp host:port})
      * and reason; an address a reload removed takes its counts with it.
@@ -223,6 +278,24 @@ public final class Server implements AutoCloseable {
     public Map<String, Map<String, Long>> rejections() {
         Map<String, Map<String, Long>> all = new LinkedHashMap<>();
         for (TcpListener listener : listeners.running()) all.put(listener.table().key(), listener.rejections());
+        return all;
+    }
+
+    /**
+     * Clients refused once their route was known, by route and reason ({@code no_endpoint},
+     * {@code max_connections}, {@code per_client_connections}, {@code per_client_rate}); a route
+     * keeps its counts while its address is bound.
+     */
+    public Map<String, Map<String, Long>> refusals() {
+        Map<String, Map<String, Long>> all = new LinkedHashMap<>();
+        for (TcpListener listener : listeners.running()) all.putAll(listener.refusalCounts());
+        return all;
+    }
+
+    /** Connections closed for a timeout, by route and reason ({@code client_first_byte}, {@code idle}). */
+    public Map<String, Map<String, Long>> timeouts() {
+        Map<String, Map<String, Long>> all = new LinkedHashMap<>();
+        for (TcpListener listener : listeners.running()) all.putAll(listener.timeoutCounts());
         return all;
     }
 
@@ -239,6 +312,7 @@ public final class Server implements AutoCloseable {
     /** {@code on_down: close}: closes the connections open to {@code backend}, which just went down.
      * Runs on the thread that saw it go down (a check thread or a connection's loop). */
     private void wentDown(Backend backend) {
+        listeners.udp().closeTo(backend);
         int closed = connections.closeTo(backend, Outcome.SHUTDOWN);
         if (closed > 0) LOG.log(INFO, "endpoint {0} is down: closed its {1} open connection(s)", backend.health().name(), closed);
     }
@@ -269,6 +343,7 @@ public final class Server implements AutoCloseable {
             listeners.closeAll();
         }
         checks.close(); // outside the lock: it waits for the check threads to end
+        discoveries.close(); // outside the lock too: a discovery may be waiting for it to hand over a change
         int open = connections.size();
         if (open > 0) {
             LOG.log(INFO, "stopped accepting; waiting up to {0} for {1} open connection(s)", Durations.format(grace), open);

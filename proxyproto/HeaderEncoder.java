@@ -58,6 +58,22 @@ public final class HeaderEncoder {
         return out.array();
     }
 
+    /**
+     * A v2 {@code PROXY} header for a UDP datagram ({@code UDP4}/{@code UDP6}, no TLVs): what
+     * dnsdist, BIND and unbound read before each datagram. A v2 {@code LOCAL} header when an address is missing.
+     */
+    public static byte[] v2Udp(InetSocketAddress client, InetSocketAddress destination) {
+        if (client == null || destination == null) return V2_LOCAL.clone();
+        InetAddress from = client.getAddress();
+        InetAddress to = destination.getAddress();
+        boolean four = from instanceof Inet4Address && to instanceof Inet4Address;
+        ByteBuffer out = ByteBuffer.wrap(v2Fixed(0x21, four ? 0x12 : 0x22, four ? 12 : 36));
+        out.position(ProxyHeader.V2_FIXED);
+        out.put(raw(from, four)).put(raw(to, four));
+        out.putShort((short) client.getPort()).putShort((short) destination.getPort());
+        return out.array();
+    }
+
     /** The 16 fixed bytes and room for {@code length} more. */
     private static byte[] v2Fixed(int versionCommand, int familyTransport, int length) {
         ByteBuffer out = ByteBuffer.allocate(ProxyHeader.V2_FIXED + length);

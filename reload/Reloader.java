@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.UnaryOperator;
+import proxy.ConfigDiff;
 import proxy.Server;
 
 /**
@@ -49,36 +50,66 @@ public final class Reloader {
         try {
             Config next;
             try {
-                next = overrides.apply(ConfigLoader.load(file));
+                next = load(trigger, null);
             } catch (ConfigException e) {
                 return rejected(trigger, e.errors());
-            } catch (RuntimeException e) {
-                // a bug in the loader: refused like an invalid file, so that the caller (the SIGHUP or
-                // watch thread, the API) goes on, and logged with its stack trace to be fixed
-                LOG.log(WARNING, "reload (" + trigger + "): loading " + file + " failed", e);
-                return rejected(trigger, List.of(new ConfigError(file.toString(), 0, 0, "could not be loaded: " + e)));
             }
             if (next.equals(server.config())) {
                 LOG.log(DEBUG, "reload ({0}): {1} unchanged", trigger, file);
                 succeeded.incrementAndGet();
-                return new ReloadResult(true, List.of(), "unchanged");
+                return new ReloadResult(true, false, List.of(), server.diff(next));
             }
             Config running = server.config();
             if (!next.admin().equals(running.admin()) || !next.accessLog().equals(running.accessLog())
                     || next.reusePort() != running.reusePort()) {
                 LOG.log(WARNING, "reload ({0}): admin, access_log and reuse_port changes take effect at the next start", trigger);
             }
-            String changes;
+            ConfigDiff diff;
             try {
-                changes = server.reload(next);
+                diff = server.reload(next);
             } catch (IOException | IllegalStateException e) {
                 return rejected(trigger, List.of(new ConfigError(file.toString(), 0, 0, e.getMessage())));
             }
             succeeded.incrementAndGet();
-            LOG.log(INFO, "reloaded {0} ({1}): {2}", file, trigger, changes);
-            return new ReloadResult(true, List.of(), changes);
+            LOG.log(INFO, "reloaded {0} ({1}): {2}", file, trigger, diff.summary());
+            return new ReloadResult(true, false, List.of(), diff);
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * A dry run: what {@link #reload} would change, applying nothing and counting nothing.
+     * New listening addresses are not bound, so one already in use shows only at the reload itself.
+     *
+     * @param text the config to compare with the running one, as YAML, read as if it were the
+     *             config file (its problems say the file's name, relative paths are the file's);
+     *             null: the config file itself, as a reload would read it
+     */
+    public ReloadResult dryRun(String text) {
+        lock.lock(); // not to compare with a config that a reload is swapping out
+        try {
+            Config next;
+            try {
+                next = load("dry run", text);
+            } catch (ConfigException e) {
+                LOG.log(DEBUG, "dry run: {0} problem(s)", e.errors().size());
+                return new ReloadResult(false, true, e.errors(), null);
+            }
+            return new ReloadResult(false, true, List.of(), server.diff(next));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private Config load(String trigger, String text) throws ConfigException {
+        try {
+            return overrides.apply(text == null ? ConfigLoader.load(file) : ConfigLoader.parse(file, text));
+        } catch (RuntimeException e) {
+            // a bug in the loader: refused like an invalid file, so that the caller (the SIGHUP or
+            // watch thread, the API) goes on, and logged with its stack trace to be fixed
+            LOG.log(WARNING, "reload (" + trigger + "): loading " + file + " failed", e);
+            throw new ConfigException(List.of(new ConfigError(file.toString(), 0, 0, "could not be loaded: " + e)));
         }
     }
 
@@ -86,7 +117,7 @@ public final class Reloader {
         failed.incrementAndGet();
         LOG.log(WARNING, "reload ({0}) rejected, still running the previous config; {1} problem(s):", trigger, errors.size());
         for (ConfigError error : errors) LOG.log(WARNING, "  {0}", error);
-        return new ReloadResult(false, errors, "");
+        return new ReloadResult(false, false, errors, null);
     }
 
     /** Reloads that applied a config (or found it unchanged), since start. */

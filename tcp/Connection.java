@@ -2,6 +2,7 @@ package tcp;
 
 import static java.lang.System.Logger.Level.DEBUG;
 
+import config.PerClient;
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -57,6 +58,8 @@ final class Connection implements Forwarding.Events {
     private final EventLoop loop; // owns the sockets from the start
     private final long id = IDS.incrementAndGet();
     private final long startNanos = System.nanoTime();
+    private long connectedAt; // System.nanoTime() when the endpoint's connect completed, for its time to first byte
+    private boolean firstByteDue; // connected, and the endpoint has not sent a byte yet
     private final long startedMillis = System.currentTimeMillis(); // the access log shows milliseconds
     private InetSocketAddress clientAddress; // the peer's own object, or what a preamble learned; formatted only for a log line
     private long clientKey;
@@ -76,6 +79,7 @@ final class Connection implements Forwarding.Events {
 
     // idle tracking: the engine's moved() sets touched; the reaper clears it and remembers when
     private volatile boolean touched;
+    private volatile boolean clientSpoke; // a first client byte came: timeouts.client_first_byte no longer applies
     private long lastSeenNanos = startNanos; // reaper thread only
 
     // the loop's thread only
@@ -83,6 +87,7 @@ final class Connection implements Forwarding.Events {
     private Learned learned = Learned.NOTHING;
     private PreambleRead start; // during PREAMBLE
     private ConnectionLimit routeLimit; // the chosen route's max_connections on a shared address, while held
+    private ClientTable clients; // the chosen route's per_client counts, while this connection is counted there
     private ByteBuffer head; // what the preamble read and did not consume: the endpoint's first client bytes
     private Dial dial; // while dialling, and while a redial may still come
     private Replay replay; // with retry_on: empty-response, until the endpoint answers
@@ -162,6 +167,7 @@ final class Connection implements Forwarding.Events {
     void route(Learned what, ByteBuffer head) {
         start = null;
         this.head = head;
+        if (head != null && head.hasRemaining()) clientSpoke = true; // a ClientHello, or bytes after a PROXY header
         learned = what;
         if (what.client() != null) client(what.client());
         pool = table.match(what);
@@ -174,12 +180,14 @@ final class Connection implements Forwarding.Events {
             terminate();
             return;
         }
+        PerClient perClient = pool.route().perClient();
+        if (perClient.limits() && !admitted(perClient)) return;
         if (table.alone() == null) { // a route alone on its address took its permit before accept
             routeLimit = listener.routeLimit(pool.route());
             if (routeLimit != null && !routeLimit.tryAcquire()) {
                 routeLimit = null;
                 enter(Stage.DIALING);
-                listener.refusals().refused(pool.route().name(), clientName(), "max_connections " + pool.route().maxConnections() + " reached", System.nanoTime());
+                listener.refusals().refused(pool.route().name(), Refusals.MAX_CONNECTIONS, clientName(), "max_connections " + pool.route().maxConnections() + " reached", System.nanoTime());
                 ending(Outcome.NO_ENDPOINT);
                 terminate();
                 return;
@@ -191,9 +199,35 @@ final class Connection implements Forwarding.Events {
         dial.next();
     }
 
+    /**
+     * The route's {@code per_client} limits let the client's address have this connection (counted
+     * until {@link #terminate}); else it is closed at once, counted and logged, and false returned.
+     * The address is the real client's: a PROXY header's from a trusted sender has replaced the peer's by now.
+     */
+    private boolean admitted(PerClient limits) {
+        if (clientAddress == null) return true; // the peer vanished before we could ask: it is closing anyway
+        ClientTable counts = listener.clients(pool.route());
+        ClientTable.Admission admission = counts.admit(clientAddress.getAddress(), limits);
+        switch (admission) {
+            case ADMITTED -> clients = counts;
+            case UNTRACKED -> {
+            }
+            case OVER_CONNECTIONS, OVER_RATE -> {
+                enter(Stage.DIALING); // through DIALING so that the record names no endpoint, as any refusal
+                String detail = admission == ClientTable.Admission.OVER_CONNECTIONS
+                        ? "max_connections " + limits.maxConnections() + " open" : "max_rate " + limits.maxRate() + " reached";
+                listener.refusals().limited(pool.route().name(), admission.reason(), clientName(), detail, System.nanoTime());
+                ending(Outcome.NO_ENDPOINT);
+                terminate();
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** No endpoint could take it ({@code reasons}: why the dials failed; "" when none was made). */
     void refused(String reasons) {
-        listener.refusals().refused(pool.route().name(), clientName(), reasons.isEmpty() ? Refusals.whyNone(pool) : reasons, System.nanoTime());
+        listener.refusals().refused(pool.route().name(), Refusals.NO_ENDPOINT, clientName(), reasons.isEmpty() ? Refusals.whyNone(pool) : reasons, System.nanoTime());
         ending(Outcome.NO_ENDPOINT);
         terminate();
     }
@@ -207,12 +241,18 @@ final class Connection implements Forwarding.Events {
         return clientAddress;
     }
 
-    /** {@code connected}'s endpoint answered the connect on {@code channel} (non-blocking): the greeting, then forward. */
-    void connected(Lease connected, SocketChannel channel) {
+    /**
+     * {@code connected}'s endpoint answered the connect on {@code channel} (non-blocking) at
+     * {@code nanos} ({@code System.nanoTime()}, the dial's, so one clock read times both the connect
+     * and the first byte): the greeting, then forward.
+     */
+    void connected(Lease connected, SocketChannel channel, long nanos) {
         // with replays, an endpoint is healthy once it answers: the stopping backend's
         // listen queue accepts connects it will only reset
         connected.connected(pool.route().retryEmpty());
         lease = connected;
+        connectedAt = nanos;
+        firstByteDue = true;
         endpointChannel = channel;
         if (LOG.isLoggable(DEBUG)) {
             LOG.log(DEBUG, "{0}: {1} -> {2}", pool.route().name(), clientName(), connected.backend().address());
@@ -287,6 +327,10 @@ final class Connection implements Forwarding.Events {
     /** The endpoint sent its first byte: nothing will be replayed; with replays on, it proved healthy. */
     @Override
     public void answered() {
+        if (firstByteDue) {
+            firstByteDue = false;
+            lease.backend().firstByteTime().record(System.nanoTime() - connectedAt);
+        }
         replay = null;
         dial = null;
         if (pool.route().retryEmpty()) lease.answered();
@@ -301,6 +345,7 @@ final class Connection implements Forwarding.Events {
     @Override
     public void moved(int n, boolean upstream) {
         if (!touched) touched = true;
+        if (upstream && !clientSpoke) clientSpoke = true;
         if (upstream) lease.backend().sentUp(n);
         else lease.backend().sentDown(n);
     }
@@ -377,6 +422,10 @@ final class Connection implements Forwarding.Events {
             routeLimit.release();
             routeLimit = null;
         }
+        if (clients != null) {
+            clients.release(clientAddress.getAddress());
+            clients = null;
+        }
         long bytesUp = forwarding == null ? 0 : forwarding.bytesUp();
         long bytesDown = forwarding == null ? 0 : forwarding.bytesDown();
         String route = pool != null ? pool.route().name() : table.first().name();
@@ -395,13 +444,32 @@ final class Connection implements Forwarding.Events {
         return held == null ? null : held.backend();
     }
 
-    /** Called by the idle reaper only: closes the connection when nothing moved for {@code idleNanos}. */
+    /**
+     * Called by the idle reaper only (every 250 ms): closes the connection when its client sent
+     * nothing for the route's {@code timeouts.client_first_byte} since it was accepted (once the
+     * route is known: before, the preamble's own deadline bounds it), or when nothing moved for
+     * {@code timeouts.idle}.
+     */
     void reap(long nowNanos) {
+        Stage now = stage; // read first: the loop writes pool before it leaves PREAMBLE
+        BackendPool chosen = now == Stage.PREAMBLE ? null : pool; // null also when no route took it (it is ending)
+        if (!clientSpoke && chosen != null && now != Stage.ENDED) {
+            long firstByte = chosen.route().timeouts().clientFirstByte().toNanos();
+            if (firstByte > 0 && nowNanos - startNanos > firstByte) {
+                if (LOG.isLoggable(DEBUG)) LOG.log(DEBUG, "{0}: {1}: sent nothing within {2}, closing", chosen.route().name(), clientName(),
+                        chosen.route().timeouts().clientFirstByte());
+                clientSpoke = true; // closed once, counted once
+                listener.timedOut(chosen.route().name(), "client_first_byte");
+                closeFor(Outcome.IDLE_TIMEOUT);
+                return;
+            }
+        }
         if (touched) {
             touched = false;
             lastSeenNanos = nowNanos;
         } else if (stage == Stage.FORWARDING && nowNanos - lastSeenNanos > pool.route().timeouts().idle().toNanos()) {
             if (LOG.isLoggable(DEBUG)) LOG.log(DEBUG, "{0}: {1}: idle for {2}, closing", pool.route().name(), clientName(), pool.route().timeouts().idle());
+            listener.timedOut(pool.route().name(), "idle");
             closeFor(Outcome.IDLE_TIMEOUT);
         }
     }

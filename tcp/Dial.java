@@ -45,6 +45,7 @@ final class Dial implements EventLoop.Handler {
     private Lease lease; // picked, not yet connected: counted active there
     private SocketChannel pending; // its channel while the connect is pending in the selector
     private EventLoop.Timer deadline; // of that connect
+    private long started; // System.nanoTime() at the start of that connect: its backend's connect time
     private boolean cancelled;
 
     Dial(Connection connection, BackendPool pool, Pipeline pipeline, EventLoop loop) {
@@ -64,6 +65,7 @@ final class Dial implements EventLoop.Handler {
             attempts++;
             var at = lease.backend().endpoint();
             SocketChannel channel = null;
+            started = System.nanoTime();
             try {
                 channel = pipeline.dialer().start(at.host(), at.port());
                 if (channel == null) { // a name to resolve
@@ -177,7 +179,9 @@ final class Dial implements EventLoop.Handler {
     private void connected(SocketChannel channel) {
         Lease connected = lease;
         lease = null;
-        connection.connected(connected, channel);
+        long now = System.nanoTime();
+        connected.backend().connectTime().record(now - started);
+        connection.connected(connected, channel, now);
     }
 
     /** The dial failed with {@code e}: passive health, the refusal line's reason, not again. */

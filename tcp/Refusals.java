@@ -6,6 +6,7 @@ import config.Durations;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import pool.Backend;
 import pool.BackendPool;
 
@@ -15,11 +16,21 @@ import pool.BackendPool;
  * a quiet second is logged at once with its reason; the ones after it are counted, and the count is
  * logged when the second is over ({@link #flush}, called by the server's reaper thread), with the
  * latest reason.
+ *
+ * <p>Refusals once the route is known are also counted by route and reason ({@link #counts}, the
+ * {@code featherlb_refused_total} metric): {@link #NO_ENDPOINT}, {@link #MAX_CONNECTIONS} and the
+ * {@code per_client} ones of {@link ClientTable.Admission}.
  */
 final class Refusals {
     private static final System.Logger LOG = System.getLogger(Refusals.class.getName());
     static final Duration EVERY = Duration.ofSeconds(1);
     private static final int SHOWN = 4;
+    /** No endpoint could take the connection: every one down, or every connect failed. */
+    static final String NO_ENDPOINT = "no_endpoint";
+    /** The route's {@code max_connections} was reached, on an address it shares (alone, clients wait in the backlog). */
+    static final String MAX_CONNECTIONS = "max_connections";
+
+    private final Counts counts = new Counts();
 
     // guarded by this
     private String route = ""; // the name of the latest refusal's route: a reload may rename it
@@ -28,9 +39,25 @@ final class Refusals {
     private int unlogged;
     private String lastReason;
 
-    /** A client of {@code route} was closed because no endpoint could take it. */
-    void refused(String route, String client, String reason, long nowNanos) {
+    /** A client of {@code route} was closed because no endpoint could take it ({@code label}: {@link #NO_ENDPOINT} or {@link #MAX_CONNECTIONS}). */
+    void refused(String route, String label, String client, String reason, long nowNanos) {
+        count(route, label);
         if (first(route, reason, nowNanos)) LOG.log(WARNING, "{0}: {1}: refused, no endpoint could take it: {2}", route, client, reason);
+    }
+
+    /** A client of {@code route} was closed at once because it went over a {@code per_client} limit ({@code label}). */
+    void limited(String route, String label, String client, String reason, long nowNanos) {
+        count(route, label);
+        if (first(route, reason, nowNanos)) LOG.log(WARNING, "{0}: {1}: closed, over its per_client limit: {2}", route, client, reason);
+    }
+
+    private void count(String route, String label) {
+        counts.increment(route, label);
+    }
+
+    /** Refusals since the address was bound, by route and reason. */
+    Map<String, Map<String, Long>> counts() {
+        return counts.snapshot();
     }
 
     /**

@@ -5,6 +5,7 @@ import static java.lang.System.Logger.Level.WARNING;
 import static java.nio.channels.SelectionKey.OP_ACCEPT;
 
 import config.Route;
+import health.Ticker;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
@@ -56,6 +57,8 @@ public final class TcpListener implements AutoCloseable {
     private final Refusals refusals;
     private final Map<String, LongAdder> rejected = new ConcurrentHashMap<>(); // by reason; outlives a reload, as the socket does
     private final Map<String, ConnectionLimit> routeLimits = new ConcurrentHashMap<>(); // by route name, of routes that share the address
+    private final Counts timeouts = new Counts(); // by route and reason: client_first_byte, idle
+    private final Map<String, ClientTable> clientTables = new ConcurrentHashMap<>(); // by route name, of routes with per_client; outlive a reload
     private volatile List<Acceptor> acceptors = List.of(); // set once, by start()
     private volatile RouteTable table;
     private volatile boolean open = true;
@@ -151,6 +154,26 @@ public final class TcpListener implements AutoCloseable {
     ConnectionLimit routeLimit(Route route) {
         if (route.maxConnections() <= 0 && !routeLimits.containsKey(route.name())) return null;
         return routeLimits.computeIfAbsent(route.name(), n -> new ConnectionLimit(route.maxConnections()));
+    }
+
+    /** The {@code per_client} counts of {@code route} (which has per_client), one table per route name: a reload keeps the counts. */
+    ClientTable clients(Route route) {
+        return clientTables.computeIfAbsent(route.name(), n -> new ClientTable(Ticker.SYSTEM));
+    }
+
+    /** Clients refused once their route was known, by route and reason ({@code featherlb_refused_total}), since the address was bound. */
+    public Map<String, Map<String, Long>> refusalCounts() {
+        return refusals.counts();
+    }
+
+    /** A connection of {@code route} was closed for a timeout ({@code reason}: client_first_byte, idle). The reaper thread. */
+    void timedOut(String route, String reason) {
+        timeouts.increment(route, reason);
+    }
+
+    /** Connections closed for a timeout, by route and reason ({@code featherlb_timeouts_total}), since the address was bound. */
+    public Map<String, Map<String, Long>> timeoutCounts() {
+        return timeouts.snapshot();
     }
 
     /** A connection of this listener ended: room for the next one. Loop threads. */

@@ -17,9 +17,17 @@ import java.util.Arrays;
  *                 null when there was none (or the address does not look)
  * @param id       the connection's id, unique in the process (the access log's {@code id}, the
  *                 UNIQUE_ID of a PROXY v2 header sent); 0 when unknown
+ * @param datagrams a UDP session's datagrams each way; null for a TCP connection
  */
 public record ConnectionRecord(Instant start, String route, InetSocketAddress clientAddress, String endpoint,
-                               long bytesUp, long bytesDown, Duration duration, Outcome outcome, String sni, long id) {
+                               long bytesUp, long bytesDown, Duration duration, Outcome outcome, String sni, long id,
+                               Datagrams datagrams) {
+
+    /** A TCP connection. */
+    public ConnectionRecord(Instant start, String route, InetSocketAddress clientAddress, String endpoint,
+                            long bytesUp, long bytesDown, Duration duration, Outcome outcome, String sni, long id) {
+        this(start, route, clientAddress, endpoint, bytesUp, bytesDown, duration, outcome, sni, id, null);
+    }
 
     /** A connection without a server name and an id. */
     public ConnectionRecord(Instant start, String route, InetSocketAddress clientAddress, String endpoint,

@@ -127,6 +127,7 @@ class AdminApiTest {
             Map<?, ?> first = (Map<?, ?>) endpoints.getFirst();
             assertEquals(f.a.address(), first.get("address"));
             assertEquals("up", first.get("state"));
+            assertEquals("config", first.get("source"), "listed in the config, not found in DNS");
             assertEquals(1, ((Number) first.get("weight")).intValue());
             assertEquals(1, ((Number) first.get("connections")).intValue());
             assertEquals(0, ((Number) first.get("active")).intValue());

@@ -53,6 +53,23 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void discoverItemsAndTheDiscoverySectionAreRead() throws Exception {
+        Config config = ConfigLoader.load(GOLDEN.resolve("discovery.yaml"));
+        Route web = config.routes().getFirst();
+        assertEquals(List.of(new Endpoint("static1", 80, 1, false)), web.endpoints(), "the listed endpoints only; DNS adds the rest at run time");
+        HealthCheck http = new HealthCheck(HealthCheck.Type.HTTP, "/healthz", "", "", HealthCheck.DEFAULTS.interval(), HealthCheck.DEFAULTS.timeout(),
+                HealthCheck.DEFAULTS.rise(), HealthCheck.DEFAULTS.fall(), 0);
+        assertEquals(new Discovery(List.of(new Discovery.Source(Discovery.Kind.DNS, "backend", 80, 2, false, http),
+                        new Discovery.Source(Discovery.Kind.SRV, "_http._tcp.web.internal", 0, 1, false, null)),
+                Duration.ofSeconds(2), new Discovery.Nameserver("::1", 5353), Discovery.OnFailure.EMPTY), web.discovery());
+        Route onlyDns = config.routes().get(1);
+        assertEquals(List.of(), onlyDns.endpoints());
+        assertEquals(new Discovery(List.of(new Discovery.Source(Discovery.Kind.DNS, "backend.internal.", 8080, 1, false, null)),
+                Discovery.DEFAULT_INTERVAL, null, Discovery.OnFailure.KEEP), onlyDns.discovery(), "the documented defaults");
+        assertEquals(Discovery.NONE, ConfigLoader.load(GOLDEN.resolve("seed.yaml")).routes().getFirst().discovery());
+    }
+
+    @Test
     void everyOptionalFieldIsRead() throws Exception {
         Config config = ConfigLoader.load(GOLDEN.resolve("full.yaml"));
         assertEquals(List.of(new Route("web", "127.0.0.1", 8080, Strategy.LEASTCONN, List.of(

@@ -53,20 +53,39 @@ class SchemaTest {
     static final Schema SCHEMA = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_7).getSchema(SCHEMA_TREE);
 
     /** Optional scalar keys without a {@code default} in the schema, and why none can be written. */
-    static final Map<String, String> NO_DEFAULT = Map.of(
-            "/routes/*/name", "host:port of the listener",
-            "/routes/*/slow_start", "off (zero) is not a duration one can write",
-            "/routes/*/health_check/send", "nothing, which is not a value one can write",
-            "/routes/*/health_check/expect", "required for send_expect, else unused",
-            "/routes/*/health_check/port", "the endpoint's own port",
-            "/routes/*/endpoints/*/health_check/*", "the route's",
-            "/routes/*/endpoints/*/send_proxy", "the route's",
-            "/admin/token_file", "no token",
-            "/max_connections", "derived from the file-descriptor limit of the machine it runs on");
+    static final Map<String, String> NO_DEFAULT = Map.ofEntries(
+            Map.entry("/routes/*/name", "host:port of the listener"),
+            Map.entry("/routes/*/slow_start", "off (zero) is not a duration one can write"),
+            Map.entry("/routes/*/health_check/send", "nothing, which is not a value one can write"),
+            Map.entry("/routes/*/health_check/expect", "required for send_expect, else unused"),
+            Map.entry("/routes/*/health_check/port", "the endpoint's own port"),
+            Map.entry("/routes/*/health_check/send_hex", "nothing, which is not a value one can write"),
+            Map.entry("/routes/*/health_check/expect_hex", "required for send_expect unless expect says it"),
+            Map.entry("/routes/*/udp/responses", "unlimited, which is not a number one can write"),
+            Map.entry("/routes/*/endpoints/*/health_check/*", "the route's"),
+            Map.entry("/routes/*/endpoints/*/send_proxy", "the route's"),
+            Map.entry("/routes/*/discovery/nameserver", "the system's resolvers, from /etc/resolv.conf"),
+            Map.entry("/routes/*/endpoints/*/discover/*", "dns with its port, or srv: the item says which"),
+            Map.entry("/admin/token_file", "no token"),
+            Map.entry("/routes/*/per_client/max_rate", "unlimited, which is not a rate one can write"),
+            Map.entry("/max_connections", "derived from the file-descriptor limit of the machine it runs on"));
+
+    /**
+     * What makes the route of the exercise a UDP one (a key starting with / is a path from the top;
+     * {@link #NONE} takes the key out): send_expect checks, and none of the keys of TCP alone.
+     */
+    static final Object NONE = new Object();
+    static final Map<String, Object> UDP_ROUTE = Map.of(
+            "/routes/*/protocol", "udp",
+            "/routes/*/health_check", Map.of("type", "send_expect", "send_hex", "00", "expect_hex", "00"),
+            "/routes/*/accept_proxy", NONE);
 
     /** Keys whose meaning depends on another key, set beside them when they are tried. */
     static final Map<String, Map<String, Object>> CONTEXT = Map.of(
-            "/routes/*/health_check/path", Map.of("type", "http"));
+            "/routes/*/health_check/path", Map.of("type", "http"),
+            "/routes/*/udp/idle", UDP_ROUTE,
+            "/routes/*/udp/responses", UDP_ROUTE,
+            "/routes/*/udp/max_sessions", UDP_ROUTE);
 
     /** Keys the range and enum probes skip, and why. */
     static final Map<String, String> UNPROBED = Map.of(
@@ -148,10 +167,8 @@ class SchemaTest {
             Object value = MAPPER.convertValue(property.get("default"), Object.class);
             Map<String, Object> without = exercise();
             Map<String, Object> with = exercise();
-            CONTEXT.getOrDefault(path, Map.of()).forEach((k, v) -> {
-                put(without, parent(path) + "/" + k, v);
-                put(with, parent(path) + "/" + k, v);
-            });
+            context(without, path);
+            context(with, path);
             put(with, path, value);
             if (!load(without).equals(load(with))) wrong.add(path + ": default " + value + " is not what the loader takes when the key is absent");
             checked.add(path);
@@ -175,7 +192,7 @@ class SchemaTest {
             if (UNPROBED.containsKey(path)) continue;
             for (Object probe : probes(e.getValue())) {
                 Map<String, Object> config = exercise();
-                CONTEXT.getOrDefault(path, Map.of()).forEach((k, v) -> put(config, parent(path) + "/" + k, v));
+                context(config, path);
                 put(config, path, probe);
                 String loader;
                 try {
@@ -407,6 +424,8 @@ class SchemaTest {
 
     private static Object sample(JsonNode schema, String path) {
         JsonNode s = resolve(schema);
+        // a mapping whose keys depend on each other (discover: dns with port, or srv) is sampled by its first example
+        if (s.has("examples")) return MAPPER.convertValue(s.get("examples").get(0), Object.class);
         if (s.has("properties")) {
             Map<String, Object> map = new LinkedHashMap<>();
             Set<String> required = new TreeSet<>();
@@ -418,22 +437,35 @@ class SchemaTest {
             }
             return map;
         }
-        if (s.has("items")) return new ArrayList<>(List.of(sample(s.get("items"), path + "/*")));
-        if (s.has("examples")) return MAPPER.convertValue(s.get("examples").get(0), Object.class);
+        if (s.has("items")) {
+            JsonNode items = resolve(s.get("items"));
+            List<Object> list = new ArrayList<>();
+            // items of several kinds (an endpoint listed, or a discover item): one of each
+            if (items.has("anyOf") && !items.has("properties")) items.get("anyOf").values().forEach(kind -> list.add(sample(kind, path + "/*")));
+            else list.add(sample(items, path + "/*"));
+            return list;
+        }
         if (s.has("minimum")) return s.get("minimum").asLong();
         return "x";
     }
 
-    /** Sets {@code path} in {@code config}, in every item where the path says {@code *}. */
+    /** Sets the {@link #CONTEXT} of {@code path} in {@code config}. */
+    private static void context(Map<String, Object> config, String path) {
+        CONTEXT.getOrDefault(path, Map.of()).forEach((k, v) -> put(config, k.startsWith("/") ? k : parent(path) + "/" + k, v));
+    }
+
+    /** Sets {@code path} in {@code config} ({@link #NONE}: removes it), in every item where the path says {@code *}. */
     @SuppressWarnings("unchecked")
     private static void put(Object at, String path, Object value) {
         int slash = path.indexOf('/', 1);
         String key = path.substring(1, slash < 0 ? path.length() : slash);
-        if (slash < 0) {
+        if (slash < 0 && value == NONE) {
+            ((Map<String, Object>) at).remove(key);
+        } else if (slash < 0) {
             ((Map<String, Object>) at).put(key, value);
         } else if (key.equals("*")) {
             for (Object item : (List<Object>) at) put(item, path.substring(slash), value);
-        } else {
+        } else if (((Map<String, Object>) at).get(key) != null) { // an item of another kind (a listed endpoint has no discover:) has not the key
             put(((Map<String, Object>) at).get(key), path.substring(slash), value);
         }
     }

@@ -39,6 +39,25 @@ class ReportTest {
     }
 
     @Test
+    void aRunWithTheFaultScenarioDrawsItsRequestsPerSecondPerBackendWithTheStopAndStartMarked() throws Exception {
+        Fault.Report fault = Fault.analyse(FaultTest.FAULT, FaultTest.slices(), FaultTest.STOP, FaultTest.START,
+                FaultTest.traffic(FaultTest.STOP - 2_400, FaultTest.STOP + 5_000, true));
+        WrkResult wrk = new WrkResult(900, 3.0, 300, new WrkResult.Latency(0.5, 12, 90, 1200), WrkResult.Errors.NONE);
+        List<ScenarioResult> results = new java.util.ArrayList<>(results());
+        results.add(new ScenarioResult(FaultTest.FAULT, wrk, VerdictsTest.counts(300, 100, 300), Map.of(), fault.verdicts(), fault));
+        String svg = Chart.svg("featherlb e2e", "3 backends", results);
+        Document doc = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(new ByteArrayInputStream(svg.getBytes(StandardCharsets.UTF_8)));
+        assertEquals(3, doc.getElementsByTagName("polyline").getLength(), "a line per backend");
+        assertEquals(3 * 6, doc.getElementsByTagName("circle").getLength(), "a point per backend and slice");
+        assertTrue(svg.contains(">stop backend2</text>") && svg.contains(">start backend2</text>"), "the stop and the start are marked");
+        // the third slice (from -0.3 s to 1.0 s: 1.3 s) saw backend2 only until 50 ms after the stop: 4 requests
+        assertTrue(svg.contains("<title>backend2 at +0.4 s: 3 requests/s</title>"), svg);
+        assertTrue(svg.contains("<title>backend1 at +0.4 s: 10 requests/s</title>"), svg);
+        assertTrue(!Chart.svg("t", "s", results()).contains("<polyline"), "no fault scenario, no picture of one");
+    }
+
+    @Test
     void logHasPerScenarioConfigFiguresCountsAndVerdicts() {
         RunLog.Setup setup = new RunLog.Setup("2025-11-26 15:30:12", "--duration 3s", List.of("compose:  docker-compose 1.29.2"),
                 Map.of("client1", "172.18.0.6"), "target/e2e/featherlb.yaml", 42);

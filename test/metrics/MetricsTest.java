@@ -151,7 +151,7 @@ class MetricsTest {
     }
 
     /** The metrics handler on a real HTTP server, as the admin server mounts it. */
-    private static HttpServer serve(Metrics metrics) throws IOException {
+    static HttpServer serve(Metrics metrics) throws IOException {
         HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
         http.createContext("/metrics", metrics.handler());
         http.start();
@@ -176,6 +176,33 @@ class MetricsTest {
      * Scrapes over HTTP and parses the text format into {@code name{label=value,...}} (labels sorted,
      * unquoted) to value.
      */
+    /** Where each endpoint came from, and what discovery did, with the labels docs/names.md gives them. */
+    @Test
+    void endpointsSayTheirSourceAndDiscoveryCountsItsLookupsAndChanges() throws Exception {
+        config.Discovery.Source backend = new config.Discovery.Source(config.Discovery.Kind.DNS, "backend", 80, 1, false, null);
+        Route route = new Route("web", "127.0.0.1", 0, Strategy.ROUNDROBIN, List.of(new Endpoint("127.0.0.1", closedPort(), 1, false)),
+                Timeouts.DEFAULTS, 0, Route.DEFAULT_RETRIES)
+                .withDiscovery(new config.Discovery(List.of(backend), Duration.ofMillis(100), null, config.Discovery.OnFailure.KEEP));
+        discovery.Resolver dns = (source, nameserver, timeout) -> List.of(discovery.Resolver.Found.address("10.0.0.7"));
+        Metrics metrics = new Metrics();
+        Server server = new Server(new Config(Path.of("t.yaml"), List.of(route), Duration.ofSeconds(1)).withEngine(engine), Dialer.TCP, metrics,
+                health.Ticker.SYSTEM, proxy.ConfigStages.INSTANCE, dns);
+        metrics.watch(server::pools);
+        metrics.discovery(server.discoveryCounts());
+        server.start();
+        HttpServer http = serve(metrics);
+        try {
+            await(() -> scrape(http).getOrDefault("featherlb_discovery_lookups_total{result=ok,route=web,source=dns:backend}", 0.0) >= 2);
+            Map<String, Double> m = scrape(http);
+            assertEquals(1, m.get("featherlb_endpoint_info{endpoint=10.0.0.7:80,route=web,source=dns:backend}"));
+            assertEquals(1, m.get("featherlb_endpoint_info{endpoint=" + server.pools().getFirst().backend(0).address() + ",route=web,source=config}"));
+            assertEquals(1, m.get("featherlb_discovery_changes_total{change=added,route=web,source=dns:backend}"), "added once, however often it answers the same");
+        } finally {
+            http.stop(0);
+            server.close();
+        }
+    }
+
     static Map<String, Double> scrape(HttpServer http) {
         try (HttpClient client = HttpClient.newHttpClient()) {
             var response = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http.getAddress().getPort() + "/metrics")).build(),

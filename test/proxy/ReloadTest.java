@@ -72,7 +72,7 @@ class ReloadTest {
                 progress(load, 200);
 
                 // add c
-                assertEquals("~web", server.reload(config(route("web", port, Strategy.ROUNDROBIN, a.endpoint(1), b.endpoint(1), c.endpoint(1)))));
+                assertEquals("~web", server.reload(config(route("web", port, Strategy.ROUNDROBIN, a.endpoint(1), b.endpoint(1), c.endpoint(1)))).summary());
                 long cBefore = c.accepted.get();
                 progress(load, 300);
                 assertTrue(c.accepted.get() - cBefore >= 50, "the added endpoint takes traffic at once: " + load.snapshot());
@@ -105,8 +105,9 @@ class ReloadTest {
             try (Socket longLived = new Socket(oldAddress.getAddress(), oldPort)) {
                 // accepted, not just queued: closing a listener resets what is still in its accept queue
                 ForwardingTest.waitFor(() -> server.activeConnections() == 1);
-                String changes = server.reload(config(route("web", newPort, Strategy.ROUNDROBIN, a.endpoint(1))));
-                assertEquals("+web -web", changes);
+                ConfigDiff changes = server.reload(config(route("web", newPort, Strategy.ROUNDROBIN, a.endpoint(1))));
+                assertEquals("~web", changes.summary(), "the same route, on another address");
+                assertEquals(List.of("listen: tcp 127.0.0.1:" + oldPort + " -> tcp 127.0.0.1:" + newPort), changes.changed().getFirst().settings());
                 try (LoadLoop onNew = new LoadLoop(() -> newAddress, 4, 30)) {
                     progress(onNew, 200);
                     onNew.close();

@@ -255,7 +255,7 @@ class SniRoutingTest {
                 assertEquals("web", lb.ended(1).route());
                 assertEquals(null, lb.records().peek().sni(), "a route alone without sni does not look");
                 String changes = lb.server().reload(new Config(Path.of("sni.yaml"),
-                        List.of(alone, route("app", port, 0, Sni.DEFAULT_TIMEOUT, app.endpoint(1), "app.example.com")), Duration.ofSeconds(1)));
+                        List.of(alone, route("app", port, 0, Sni.DEFAULT_TIMEOUT, app.endpoint(1), "app.example.com")), Duration.ofSeconds(1))).summary();
                 assertTrue(changes.contains("app"), changes);
                 assertArrayEquals(hello, roundTrip(lb, hello));
                 assertArrayEquals("plain".getBytes(StandardCharsets.US_ASCII), roundTrip(lb, "plain".getBytes(StandardCharsets.US_ASCII)));

@@ -1,0 +1,23 @@
+package udp;
+
+import java.util.Locale;
+
+/**
+ * Why a datagram was dropped: the {@code reason} of {@code featherlb_udp_dropped_total}. A drop is
+ * counted, never logged per datagram: a flood would otherwise be a flood of log lines.
+ */
+public enum Drop {
+    /** A new client's datagram while the session table is full ({@code max_sessions}). */
+    MAX_SESSIONS,
+    /** A new client's datagram and no endpoint usable (all down, drained or of weight 0), or none could be opened. */
+    NO_ENDPOINT,
+    /** Larger than a UDP datagram may be (65,507 bytes over IPv4), or than the loop's buffer. */
+    TOO_LARGE,
+    /** A session's queue (or the listener's, towards clients) was full: the socket buffers could not take it yet. */
+    QUEUE_FULL;
+
+    /** The label value: the lower-case name. */
+    public String label() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}
