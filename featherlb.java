@@ -320,15 +320,20 @@ public final class featherlb implements Callable<Integer> {
             err.flush();
             return 1;
         }
-        Metrics metrics = new Metrics();
-        Server server = new Server(cfg, Dialer.TCP, metrics.andThen(accessLog));
-        metrics.watch(server::pools);
-        metrics.rejections(server::rejections);
-        metrics.refusals(server::refusals);
-        metrics.timeouts(server::timeouts);
-        metrics.udpDrops(server::udpDrops);
-        metrics.discovery(server.discoveryCounts());
-        metrics.counter("featherlb_access_log_dropped", "Access log lines dropped because the writer could not keep up", accessLog::dropped);
+        // metrics are read only through the admin server's /metrics, which a reload never starts: without
+        // an admin section, the Prometheus client, its JVM collectors and the JMX beans they load would
+        // cost resident memory (and a histogram update per connection) for nothing
+        Metrics metrics = cfg.admin().isPresent() ? new Metrics() : null;
+        Server server = new Server(cfg, Dialer.TCP, metrics == null ? accessLog : metrics.andThen(accessLog));
+        if (metrics != null) {
+            metrics.watch(server::pools);
+            metrics.rejections(server::rejections);
+            metrics.refusals(server::refusals);
+            metrics.timeouts(server::timeouts);
+            metrics.udpDrops(server::udpDrops);
+            metrics.discovery(server.discoveryCounts());
+            metrics.counter("featherlb_access_log_dropped", "Access log lines dropped because the writer could not keep up", accessLog::dropped);
+        }
         Reloader reloader = new Reloader(file, server, c -> engine == null ? c : c.withEngine(engine));
         CountDownLatch stopped = new CountDownLatch(1);
         Lifecycle lifecycle = new Lifecycle();

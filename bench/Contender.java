@@ -10,7 +10,8 @@ import java.util.List;
 
 /**
  * One proxy under test, started on its own ports in front of the shared backends: a route to the
- * HTTP backend (keep-alive, new connections, idle connections) and one to the iperf3 server (bulk).
+ * HTTP backend (keep-alive, new connections, idle connections), one to the iperf3 server (bulk) and
+ * one to the busy HTTP backend that writes an access log per request ({@link BusyBackend}).
  * {@link #DIRECT} is no proxy at all: its ports are the backends' own.
  */
 record Contender(String name, Kind kind, Path source, List<String> javaOptions, List<String> arguments) {
@@ -41,11 +42,11 @@ record Contender(String name, Kind kind, Path source, List<String> javaOptions, 
     }
 
     /** The backends every contender forwards to. */
-    record Backends(int http, int bulk) {
+    record Backends(int http, int bulk, int busy) {
     }
 
     /** A started contender: where to send load, and its process (null for {@link #DIRECT}). */
-    record Running(Contender contender, Proc proc, int http, int bulk) implements AutoCloseable {
+    record Running(Contender contender, Proc proc, int http, int bulk, int busy) implements AutoCloseable {
         @Override
         public void close() {
             if (proc != null) proc.close();
@@ -58,24 +59,24 @@ record Contender(String name, Kind kind, Path source, List<String> javaOptions, 
      * @param maxConnections connections it must hold at once (the idle test's count plus room)
      */
     Running start(Backends to, int maxConnections, int fdLimit, Path dir) throws IOException, InterruptedException {
-        if (kind == Kind.DIRECT) return new Running(this, null, to.http(), to.bulk());
-        int http = Machine.freePort(), bulk = Machine.freePort();
+        if (kind == Kind.DIRECT) return new Running(this, null, to.http(), to.bulk(), to.busy());
+        int http = Machine.freePort(), bulk = Machine.freePort(), busy = Machine.freePort();
         Path log = dir.resolve(name + ".log");
         List<String> command = switch (kind) {
             case HAPROXY1, HAPROXY2 -> {
                 Path cfg = dir.resolve(name + ".cfg");
-                Files.writeString(cfg, haproxyConfig(kind == Kind.HAPROXY1 ? 1 : 2, maxConnections, http, bulk, to));
+                Files.writeString(cfg, haproxyConfig(kind == Kind.HAPROXY1 ? 1 : 2, maxConnections, http, bulk, busy, to));
                 yield List.of(Machine.which("haproxy"), "-db", "-f", cfg.toString());
             }
             case NGINX -> {
                 Path cfg = dir.resolve(name + ".conf");
-                Files.writeString(cfg, nginxStreamConfig(dir, maxConnections, http, bulk, to));
+                Files.writeString(cfg, nginxStreamConfig(dir, maxConnections, http, bulk, busy, to));
                 yield List.of(Machine.which("nginx"), "-p", dir.toString(), "-e", dir.resolve(name + "-error.log").toString(),
                         "-c", cfg.toString());
             }
             case FEATHERLB -> {
                 Path cfg = dir.resolve(name + ".yaml");
-                Files.writeString(cfg, featherlbConfig(http, bulk, to));
+                Files.writeString(cfg, featherlbConfig(http, bulk, to) + route("busy", busy, to.busy()));
                 List<String> c = new ArrayList<>(List.of(source.resolve("jbang").toString(), "run"));
                 for (String option : javaOptions) c.add("-R=" + option);
                 c.addAll(List.of("featherlb.java", "--config", cfg.toString()));
@@ -86,12 +87,12 @@ record Contender(String name, Kind kind, Path source, List<String> javaOptions, 
         };
         Proc proc = Proc.start(name, command, fdLimit, log, source);
         try {
-            awaitListening(proc, log, http, bulk);
+            awaitListening(proc, log, http, bulk, busy);
         } catch (IOException | InterruptedException e) {
             proc.close();
             throw e;
         }
-        return new Running(this, proc, http, bulk);
+        return new Running(this, proc, http, bulk, busy);
     }
 
     private static void awaitListening(Proc proc, Path log, int... ports) throws IOException, InterruptedException {
@@ -117,7 +118,7 @@ record Contender(String name, Kind kind, Path source, List<String> javaOptions, 
     }
 
     /** HAProxy in plain TCP mode, as its own manual's "mode tcp" examples: no splicing, default buffers. */
-    static String haproxyConfig(int threads, int maxConnections, int http, int bulk, Backends to) {
+    static String haproxyConfig(int threads, int maxConnections, int http, int bulk, int busy, Backends to) {
         return """
                 global
                   nbthread %d
@@ -133,11 +134,14 @@ record Contender(String name, Kind kind, Path source, List<String> javaOptions, 
                 listen bulk
                   bind 127.0.0.1:%d
                   server backend 127.0.0.1:%d
-                """.formatted(threads, maxConnections, http, to.http(), bulk, to.bulk());
+                listen busy
+                  bind 127.0.0.1:%d
+                  server backend 127.0.0.1:%d
+                """.formatted(threads, maxConnections, http, to.http(), bulk, to.bulk(), busy, to.busy());
     }
 
     /** nginx's stream module, one worker, default buffers. */
-    static String nginxStreamConfig(Path dir, int maxConnections, int http, int bulk, Backends to) {
+    static String nginxStreamConfig(Path dir, int maxConnections, int http, int bulk, int busy, Backends to) {
         return """
                 load_module /usr/lib/nginx/modules/ngx_stream_module.so;
                 worker_processes 1;
@@ -149,26 +153,25 @@ record Contender(String name, Kind kind, Path source, List<String> javaOptions, 
                   proxy_timeout 10m;
                   server { listen 127.0.0.1:%d backlog=4096; proxy_pass 127.0.0.1:%d; }
                   server { listen 127.0.0.1:%d backlog=4096; proxy_pass 127.0.0.1:%d; }
+                  server { listen 127.0.0.1:%d backlog=4096; proxy_pass 127.0.0.1:%d; }
                 }
-                """.formatted(2 * maxConnections + 64, dir, 2 * maxConnections + 64, http, to.http(), bulk, to.bulk());
+                """.formatted(2 * maxConnections + 64, dir, 2 * maxConnections + 64, http, to.http(), bulk, to.bulk(), busy, to.busy());
     }
 
     static String featherlbConfig(int http, int bulk, Backends to) {
+        return "routes:\n" + route("http", http, to.http()) + route("bulk", bulk, to.bulk());
+    }
+
+    /** One entry of featherlb's {@code routes:} list: {@code port} forwarded to the backend on {@code backend}. */
+    static String route(String name, int port, int backend) {
         return """
-                routes:
-                  - name: http
+                  - name: %s
                     host: 127.0.0.1
                     port: %d
                     strategy: roundrobin
                     endpoints:
                       - {host: 127.0.0.1, port: %d}
-                  - name: bulk
-                    host: 127.0.0.1
-                    port: %d
-                    strategy: roundrobin
-                    endpoints:
-                      - {host: 127.0.0.1, port: %d}
-                """.formatted(http, to.http(), bulk, to.bulk());
+                """.formatted(name, port, backend);
     }
 
     /** The HTTP backend's answer body; {@link IdleConnections} waits for its last bytes. */
@@ -176,6 +179,11 @@ record Contender(String name, Kind kind, Path source, List<String> javaOptions, 
 
     /** The HTTP backend: nginx, one worker, a small body, connections kept open for the whole run. */
     static String backendConfig(Path dir, int maxConnections, int port) {
+        return backendConfig(dir, maxConnections, port, null);
+    }
+
+    /** As {@link #backendConfig(Path, int, int)}, writing nginx's combined access log to {@code accessLog} (null: none). */
+    static String backendConfig(Path dir, int maxConnections, int port, Path accessLog) {
         return """
                 worker_processes 1;
                 worker_rlimit_nofile %d;
@@ -183,7 +191,7 @@ record Contender(String name, Kind kind, Path source, List<String> javaOptions, 
                 pid %s/nginx-backend.pid;
                 events { worker_connections %d; }
                 http {
-                  access_log off;
+                  access_log %s;
                   keepalive_requests 100000000;
                   keepalive_timeout 600s;
                   client_header_timeout 600s;
@@ -192,6 +200,7 @@ record Contender(String name, Kind kind, Path source, List<String> javaOptions, 
                     location / { return 200 "%s"; }
                   }
                 }
-                """.formatted(maxConnections + 64, dir, maxConnections + 64, port, BODY.replace("\n", "\\n"));
+                """.formatted(maxConnections + 64, dir, maxConnections + 64, accessLog == null ? "off" : accessLog, port,
+                BODY.replace("\n", "\\n"));
     }
 }

@@ -18,8 +18,11 @@ final class Load {
     private Load() {
     }
 
-    /** What one wrk run measured; {@code errors} counts socket errors and non-2xx answers. */
-    record Http(double rps, long requests, double p50Ms, double p99Ms, long errors) {
+    /**
+     * What one wrk run measured; {@code errors} counts socket errors and non-2xx answers, {@code
+     * timeouts} the requests among them that got no answer within wrk's {@code --timeout}.
+     */
+    record Http(double rps, long requests, double p50Ms, double p99Ms, long errors, long timeouts) {
     }
 
     /**
@@ -27,16 +30,25 @@ final class Load {
      * every request carries {@code Connection: close}, so every request is a new connection.
      */
     static Http wrk(int port, int connections, int seconds, boolean close) throws IOException, InterruptedException {
-        return wrk("http://127.0.0.1:" + port + "/", connections, seconds, close);
+        return wrk(port, connections, seconds, close, 0);
+    }
+
+    /** As {@link #wrk(int, int, int, boolean)}, with wrk's file-descriptor limit raised to {@code fdLimit} (0: as it is). */
+    static Http wrk(int port, int connections, int seconds, boolean close, int fdLimit) throws IOException, InterruptedException {
+        return wrk("http://127.0.0.1:" + port + "/", connections, seconds, close, fdLimit);
     }
 
     /** The same against {@code url} (https too: wrk sends its host as the TLS server name). */
     static Http wrk(String url, int connections, int seconds, boolean close) throws IOException, InterruptedException {
+        return wrk(url, connections, seconds, close, 0);
+    }
+
+    private static Http wrk(String url, int connections, int seconds, boolean close, int fdLimit) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(Machine.which("wrk"), "-t1", "-c" + connections, "-d" + seconds + "s",
                 "--latency", "--timeout", "5s"));
         if (close) command.addAll(List.of("-H", "Connection: close"));
         command.add(url);
-        String out = Proc.run(command, seconds + 30L);
+        String out = Proc.run(fdLimit > 0 ? Proc.withFdLimit(command, fdLimit) : command, seconds + 30L);
         Matcher rps = RPS.matcher(out), requests = REQUESTS.matcher(out);
         if (!rps.find() || !requests.find()) throw new IOException("wrk said:\n" + out);
         double p50 = Double.NaN, p99 = Double.NaN;
@@ -50,12 +62,15 @@ final class Load {
             if (p.group(1).equals("50")) p50 = ms;
             else p99 = ms;
         }
-        long errors = 0;
+        long errors = 0, timeouts = 0;
         Matcher e = ERRORS.matcher(out);
-        if (e.find()) for (int g = 1; g <= 4; g++) errors += Long.parseLong(e.group(g));
+        if (e.find()) {
+            for (int g = 1; g <= 4; g++) errors += Long.parseLong(e.group(g));
+            timeouts = Long.parseLong(e.group(4));
+        }
         Matcher n = NON_2XX.matcher(out);
         if (n.find()) errors += Long.parseLong(n.group(1));
-        return new Http(Double.parseDouble(rps.group(1)), Long.parseLong(requests.group(1)), p50, p99, errors);
+        return new Http(Double.parseDouble(rps.group(1)), Long.parseLong(requests.group(1)), p50, p99, errors, timeouts);
     }
 
     /** iperf3 for {@code seconds}, client to server, or server to client with {@code reverse}; Gbit/s received. */

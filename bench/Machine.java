@@ -20,6 +20,7 @@ final class Machine {
             "wrk", "wrk",
             "iperf3", "iperf3",
             "openssl", "openssl",
+            "h2load", "nghttp2-client",
             "dnsmasq", "dnsmasq",
             "dnsperf", "dnsperf",
             "socat", "socat");
@@ -92,6 +93,7 @@ final class Machine {
         d.put("nginx", firstLine(List.of("nginx", "-v")));
         d.put("wrk", firstLine(List.of("wrk", "-v")).replaceAll(" Copyright.*", ""));
         d.put("iperf3", firstLine(List.of("iperf3", "-v")));
+        d.put("h2load", firstLine(List.of("h2load", "--version")));
         d.put("load average at start", loadAverage());
         return d;
     }

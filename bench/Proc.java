@@ -27,12 +27,17 @@ final class Proc implements AutoCloseable {
 
     /** Starts {@code command} with the file-descriptor limit raised to {@code fdLimit}; output goes to {@code log}. */
     static Proc start(String name, List<String> command, int fdLimit, Path log, Path workDir) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(withFdLimit(command, fdLimit)).redirectErrorStream(true).redirectOutput(log.toFile());
+        if (workDir != null) pb.directory(workDir.toFile());
+        return new Proc(name, pb.start());
+    }
+
+    /** {@code command} run through bash with the file-descriptor limit raised to {@code fdLimit}, or the hard limit if lower. */
+    static List<String> withFdLimit(List<String> command, int fdLimit) {
         List<String> wrapped = new ArrayList<>(List.of("bash", "-c",
                 "ulimit -n \"$0\" 2>/dev/null || ulimit -n \"$(ulimit -Hn)\"; exec \"$@\"", Integer.toString(fdLimit)));
         wrapped.addAll(command);
-        ProcessBuilder pb = new ProcessBuilder(wrapped).redirectErrorStream(true).redirectOutput(log.toFile());
-        if (workDir != null) pb.directory(workDir.toFile());
-        return new Proc(name, pb.start());
+        return wrapped;
     }
 
     long pid() {

@@ -3,6 +3,7 @@
 //DEPS info.picocli:picocli:4.7.7
 //SOURCES Contender.java IdleConnections.java Load.java Machine.java Metric.java Proc.java Report.java Startup.java Stats.java UdpBench.java
 //SOURCES TlsProxy.java
+//SOURCES BusyBackend.java FixedRate.java ManyConnections.java MemoryScale.java
 package bench;
 
 import java.io.IOException;
@@ -48,8 +49,9 @@ public final class bench implements Callable<Integer> {
     List<String> only;
 
     @Option(names = "--tests", split = ",", paramLabel = "TEST",
-            description = "measurements to make: keepalive, close, bulk, idle, start, udp, tls (default all)")
-    List<String> tests = List.of("keepalive", "close", "bulk", "idle", "start", "udp", "tls");
+            description = "measurements to make: keepalive, close, bulk, fixed (fixed rate), many (connections), busy (backend), "
+                    + "idle (memory at scale), start, udp, tls (default all)")
+    List<String> tests = List.of("keepalive", "close", "bulk", "fixed", "many", "busy", "idle", "start", "udp", "tls");
 
     @Option(names = "--featherlb", paramLabel = "NAME:DIR:OPTIONS",
             description = "a further featherlb contender: sources in DIR (empty: this checkout), OPTIONS separated by "
@@ -81,16 +83,19 @@ public final class bench implements Callable<Integer> {
         Machine.ensureTools(log);
         int fdLimit = Machine.hardFdLimit();
         // a proxy holds two descriptors per proxied connection, and needs a few of its own
-        int idleCount = Math.min(idleWanted, (fdLimit - 256) / 2);
-        int maxConnections = idleCount + 64; // so 2 * maxConnections + a few stays under the limit
+        // featherlb holds at most (limit - max(256, limit / 10)) / 2 connections (tcp/GlobalLimit) and
+        // leaves the rest in the accept queue: more idle connections than that would wait forever
+        int idleCount = Math.min(idleWanted, (fdLimit - Math.max(256, fdLimit / 10)) / 2);
+        // so 2 * maxConnections + a few stays under the limit; room for the largest many-connections run that fits
+        int maxConnections = Math.max(idleCount, quick ? 0 : Math.min(5_000, (fdLimit - 256) / 2)) + 64;
         List<String> notes = new ArrayList<>();
         if (idleCount < idleWanted) {
             notes.add("The file-descriptor limit here is " + fdLimit + " (ulimit -Hn): a proxy needs two per connection, so "
                     + idleCount + " idle connections were opened, not " + idleWanted + ".");
         }
         if (idleCount < 10_000) {
-            notes.add("RSS with 10,000 idle connections: measured with " + idleCount + ", plus the per-connection cost "
-                    + "measured between " + idleCount / 2 + " and " + idleCount + " for the other " + (10_000 - idleCount) + ".");
+            notes.add("RSS with 10,000 idle connections: measured with " + idleCount + ", plus the fitted per-connection cost "
+                    + "for the other " + (10_000 - idleCount) + ".");
         }
         List<Contender> contenders = contenders(repo);
         Map<String, String> machine = Machine.describe();
@@ -104,10 +109,20 @@ public final class bench implements Callable<Integer> {
         Path work = Files.createTempDirectory("featherlb-bench");
         List<Contender.Running> running = new ArrayList<>();
         try (Backend backend = startBackend(work, maxConnections, fdLimit);
+             Backend busy = startBusyBackend(work, maxConnections, fdLimit);
              Backend iperf = startIperf(work, fdLimit)) {
-            Contender.Backends backends = new Contender.Backends(backend.port(), iperf.port());
+            Contender.Backends backends = new Contender.Backends(backend.port(), iperf.port(), busy.port());
             buildFeatherlb(contenders);
             for (Contender c : contenders) running.add(c.start(backends, maxConnections, fdLimit, work));
+            if (tests.contains("idle")) {
+                Thread.sleep(quick ? 1000 : 3000); // the JVMs' start-up compilations and threads settle
+                for (Contender.Running r : running) {
+                    if (r.proc() == null) continue;
+                    double floor = r.proc().rssKib() / 1024.0;
+                    add(raw, r, Metric.RSS_FLOOR, floor);
+                    log.printf("  %-12s floor           %6.1f MiB RSS before any connection%n", r.contender().name(), floor);
+                }
+            }
             for (Contender.Running r : running) Load.wrk(r.http(), 100, 1, false); // warm-up: JIT, pools
 
             if (tests.contains("keepalive")) http(raw, running, reps, seconds, false);
@@ -121,12 +136,30 @@ public final class bench implements Callable<Integer> {
                     log.printf("  %-12s bulk            %6.2f Gbit/s up, %6.2f down%n", r.contender().name(), up, down);
                 }
             }
-            for (int rep = 0; rep < Math.min(reps, 3) && tests.contains("idle"); rep++) {
-                for (Contender.Running r : rotated(running, rep)) {
+            if (tests.contains("fixed")) {
+                // quick: the lowest rate only, so that CI's run stays short and a busy CI machine keeps up
+                FixedRate.run(raw, running, quick ? List.of(FixedRate.RATES.getFirst()) : FixedRate.RATES, reps, seconds, work, notes, log);
+            }
+            if (tests.contains("many")) {
+                List<ManyConnections.Size> sizes = ManyConnections.fitting(maxConnections, fdLimit, quick);
+                if (sizes.size() < ManyConnections.SIZES.size() && !quick) {
+                    notes.add("Many connections: only " + sizes.stream().map(z -> Integer.toString(z.connections())).toList()
+                            + " fit under the file-descriptor limit of " + fdLimit + ".");
+                }
+                ManyConnections.run(raw, running, sizes, reps, seconds, fdLimit, notes, log);
+            }
+            if (tests.contains("busy")) BusyBackend.run(raw, running, reps, seconds, work, log);
+            // memory at scale once per run: a second pass reuses what the first freed (HAProxy's slope
+            // fell from 3.3 to 0.05 KiB per connection), which is not what a growing load costs
+            if (tests.contains("idle")) {
+                for (Contender.Running r : running) {
                     if (r.proc() == null) continue;
-                    double mib = idleRss(r, idleCount);
-                    add(raw, r, Metric.RSS_IDLE, mib);
-                    log.printf("  %-12s idle            %6.1f MiB RSS with 10,000 idle connections%n", r.contender().name(), mib);
+                    MemoryScale.Fit fit = MemoryScale.measure(r, idleCount, quick ? 4 : 5);
+                    add(raw, r, Metric.RSS_IDLE, fit.rssMib(10_000));
+                    add(raw, r, Metric.RSS_PER_IDLE, fit.perConnectionKib());
+                    add(raw, r, Metric.RSS_FIT_BASE, fit.baseKib() / 1024);
+                    log.printf("  %-12s idle            %6.1f MiB RSS with 10,000 idle connections, %.2f KiB each%n",
+                            r.contender().name(), fit.rssMib(10_000), fit.perConnectionKib());
                 }
             }
             for (Contender.Running r : running) r.close();
@@ -230,37 +263,29 @@ public final class bench implements Callable<Integer> {
         }
     }
 
-    private static <T> List<T> rotated(List<T> list, int by) {
+    static <T> List<T> rotated(List<T> list, int by) {
         List<T> r = new ArrayList<>(list);
         java.util.Collections.rotate(r, -by);
         return r;
     }
 
-    private static long cpu(Contender.Running r) {
+    static long cpu(Contender.Running r) {
         return r.proc() == null ? 0 : r.proc().cpuMicros();
     }
 
-    private static void add(Map<String, EnumMap<Metric, List<Double>>> raw, Contender.Running r, Metric m, double v) {
+    static void add(Map<String, EnumMap<Metric, List<Double>>> raw, Contender.Running r, Metric m, double v) {
         raw.get(r.contender().name()).computeIfAbsent(m, k -> new ArrayList<>()).add(v);
     }
 
-    /**
-     * RSS with {@code count} idle connections, and the slope between half and all of them to
-     * extrapolate to 10,000 when the descriptor limit kept the count lower.
-     */
-    private static double idleRss(Contender.Running r, int count) throws IOException, InterruptedException {
-        try (IdleConnections idle = new IdleConnections()) {
-            idle.openUpTo(r.http(), count / 2);
-            Thread.sleep(500);
-            long half = r.proc().rssKib();
-            idle.openUpTo(r.http(), count);
-            Thread.sleep(1000);
-            long full = r.proc().rssKib();
-            double perConnection = (full - half) / (double) (count - count / 2);
-            return (full + Math.max(0, 10_000 - count) * perConnection) / 1024;
-        } finally {
-            Thread.sleep(500); // let the proxy see the closes before the next one is measured
-        }
+    /** The busy backend ({@link BusyBackend}): nginx with its access log, in a folder of its own. */
+    private static Backend startBusyBackend(Path work, int maxConnections, int fdLimit) throws IOException, InterruptedException {
+        int port = Machine.freePort();
+        Path dir = Files.createDirectories(BusyBackend.folder(work));
+        Path cfg = dir.resolve("nginx.conf");
+        Files.writeString(cfg, BusyBackend.config(work, maxConnections, port));
+        Proc p = Proc.start("nginx-busy-backend", List.of(Machine.which("nginx"), "-p", dir.toString(),
+                "-e", dir.resolve("error.log").toString(), "-c", cfg.toString()), fdLimit, dir.resolve("nginx.log"), null);
+        return await(p, port, () -> Contender.accepts(port));
     }
 
     private static Backend startBackend(Path work, int maxConnections, int fdLimit) throws IOException, InterruptedException {
