@@ -84,7 +84,7 @@ final class ClientAddresses implements OwnScenario {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (!stack.docker().docker(QUICK, "exec", stack.containers().get("client1"), "curl", "-fsS", "-o", "/dev/null", "-m", "2", url).ok()) {
             if (System.nanoTime() > deadline) throw new E2eException("no answer from " + url + " within 30 s (nginx with proxy_protocol behind featherlb)");
-            sleep(Duration.ofMillis(300));
+            Runner.sleep(Duration.ofMillis(300));
         }
         int seconds = stack.options().seconds();
         List<String> clients = IntStream.rangeClosed(1, scenario.clients()).mapToObj(Scenarios::client).toList();
@@ -166,12 +166,4 @@ final class ClientAddresses implements OwnScenario {
         return verdicts;
     }
 
-    private static void sleep(Duration d) {
-        try {
-            Thread.sleep(d);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new E2eException("interrupted");
-        }
-    }
 }

@@ -459,7 +459,8 @@ public final class Runner {
         return p.startsWith(repo) ? repo.relativize(p).toString() : p.toString();
     }
 
-    private static void sleep(Duration d) {
+    /** Sleeps; an interrupt ends the run (the scenarios' own classes wait with it too). */
+    static void sleep(Duration d) {
         try {
             Thread.sleep(d);
         } catch (InterruptedException e) {

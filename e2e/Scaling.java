@@ -146,11 +146,11 @@ final class Scaling {
             awaitLog(featherlb, 3, 0, "the 3 replicas found in DNS");
             Exec load = docker.exec(client, List.of("wrk", "-t2", "-c16", "-d24s", "--timeout", "5s", "-H", "Connection: close",
                     "http://featherlb:" + PORT + "/"));
-            sleep(Duration.ofSeconds(4));
+            Runner.sleep(Duration.ofSeconds(4));
             progress.line("        scaling: web 3 -> 5 under load");
             composeOrFail(env, "scaling web to 5", "up", "-d", "--no-build", "--no-recreate", "--scale", "web=5", "web");
             awaitLog(featherlb, 5, 0, "the 2 new replicas found");
-            sleep(Duration.ofSeconds(3));
+            Runner.sleep(Duration.ofSeconds(3));
             progress.line("        scaling: web 5 -> 2 under load");
             composeOrFail(env, "scaling web to 2", "up", "-d", "--no-build", "--no-recreate", "--scale", "web=2", "web");
             awaitLog(featherlb, 5, 3, "the 3 removed replicas gone");
@@ -180,7 +180,7 @@ final class Scaling {
                         .formatted(what, SETTLE.toSeconds(), a, r, logs(featherlb).lines().skip(Math.max(0, logs(featherlb).lines().count() - 20))
                                 .reduce("", (x, y) -> x + y + "\n")));
             }
-            sleep(Duration.ofMillis(250));
+            Runner.sleep(Duration.ofMillis(250));
         }
     }
 
@@ -205,12 +205,4 @@ final class Scaling {
         if (!out.ok()) throw new E2eException(what + " failed:\n" + out.tail());
     }
 
-    private static void sleep(Duration d) {
-        try {
-            Thread.sleep(d);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new E2eException("interrupted");
-        }
-    }
 }
