@@ -2,6 +2,7 @@ package e2e;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiFunction;
 
 /**
  * Reads the access logs that e2e/nginx.conf writes. Every request of a scenario carries the headers
@@ -29,17 +30,26 @@ public final class AccessLog {
 
     /** The hits in {@code text}, a part of {@code backend}'s access log; lines that do not fit the format are skipped. */
     public static List<Hit> parse(String backend, String text) {
-        List<Hit> hits = new ArrayList<>();
-        for (String line : text.split("\n")) {
-            String[] f = line.strip().split(" ");
-            if (f.length != 6) continue;
+        return parse(backend, text, 6, (hit, fields) -> hit);
+    }
+
+    /**
+     * The lines of {@code text} in a format of {@code count} fields whose first five are {@link
+     * #FORMAT}'s (the scenarios' own nginx logs add theirs after them): {@code line} makes each from
+     * its hit and all its fields. Lines of another length, or whose numbers do not parse, are skipped.
+     */
+    static <T> List<T> parse(String backend, String text, int count, BiFunction<Hit, String[], T> line) {
+        List<T> lines = new ArrayList<>();
+        for (String raw : text.split("\n")) {
+            String[] f = raw.strip().split(" ");
+            if (f.length != count) continue;
             try {
                 long millis = Math.round(Double.parseDouble(f[0]) * 1000);
-                hits.add(new Hit(backend, millis, f[2], f[3], Integer.parseInt(f[4])));
+                lines.add(line.apply(new Hit(backend, millis, f[2], f[3], Integer.parseInt(f[4])), f));
             } catch (NumberFormatException e) {
                 // a line cut short while nginx was writing it; the next read has it whole
             }
         }
-        return hits;
+        return lines;
     }
 }

@@ -117,18 +117,7 @@ final class ClientAddresses implements OwnScenario {
 
     /** The lines of {@code text}, a backend's log in {@link #FORMAT}; others (a line cut short) are skipped. */
     static List<Line> parse(String backend, String text) {
-        List<Line> lines = new ArrayList<>();
-        for (String line : text.split("\n")) {
-            String[] f = line.strip().split(" ");
-            if (f.length != 7) continue;
-            try {
-                long millis = Math.round(Double.parseDouble(f[0]) * 1000);
-                lines.add(new Line(new AccessLog.Hit(backend, millis, f[2], f[3], Integer.parseInt(f[4])), f[5], f[6]));
-            } catch (NumberFormatException e) {
-                // cut short while nginx wrote it
-            }
-        }
-        return lines;
+        return AccessLog.parse(backend, text, 7, (hit, f) -> new Line(hit, f[5], f[6]));
     }
 
     /**
