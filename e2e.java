@@ -5,7 +5,7 @@
 //SOURCES e2e/Exec.java e2e/Fault.java e2e/FeatherlbConfig.java e2e/Options.java e2e/Progress.java e2e/SeveralInstances.java
 //SOURCES e2e/RunLog.java e2e/Runner.java e2e/Scenario.java e2e/ScenarioResult.java e2e/Scenarios.java e2e/Scaling.java
 //SOURCES e2e/Verdict.java e2e/Verdicts.java e2e/WrkResult.java
-//SOURCES e2e/OwnScenario.java e2e/ClientAddresses.java e2e/SniRouting.java
+//SOURCES e2e/OwnScenario.java e2e/ClientAddresses.java e2e/SniRouting.java e2e/UdpDns.java
 
 import e2e.E2eException;
 import e2e.Options;

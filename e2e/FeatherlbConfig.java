@@ -4,6 +4,9 @@ import java.util.List;
 
 /** Writes the featherlb config of a run: one route per scenario, all served by one featherlb. */
 public final class FeatherlbConfig {
+    /** The admin port, on every address of featherlb's container: scenarios read its metrics from a client (UdpDns). */
+    public static final int ADMIN_PORT = 9900;
+
     private FeatherlbConfig() {}
 
     public static String render(List<Scenario> scenarios) {
@@ -13,6 +16,8 @@ public final class FeatherlbConfig {
                 routes:
                 """);
         scenarios.forEach(s -> yaml.append(route(s)));
+        // no port is published (compose.yaml): only the stack's own containers reach it
+        yaml.append("admin: {address: 0.0.0.0:").append(ADMIN_PORT).append("}\n");
         return yaml.toString();
     }
 

@@ -19,11 +19,17 @@ interface OwnScenario {
     /** Sets up its peers, loads its routes and judges what the backends logged. */
     ScenarioResult run(Stack stack);
 
+    /** Compose services of its own (profile {@code extra}) that the runner starts with the stack; none by default. */
+    default List<String> services() {
+        return List.of();
+    }
+
     /** Those that fit a stack of {@code backends} backends, in the order they run. */
     static List<OwnScenario> all(int backends) {
         List<OwnScenario> all = new ArrayList<>();
         all.add(new ClientAddresses(Math.min(3, backends)));
         if (backends >= 3) all.add(new SniRouting());
+        all.add(new UdpDns());
         return List.copyOf(all);
     }
 

@@ -110,8 +110,8 @@ public final class Runner {
 
         List<String> backends = IntStream.rangeClosed(1, options.backends()).mapToObj(Scenarios::backend).toList();
         List<String> clients = IntStream.rangeClosed(1, Scenarios.CLIENTS).mapToObj(Scenarios::client).toList();
-        List<String> services = Stream.of(backends, instances == null ? List.of("featherlb") : SeveralInstances.INSTANCES, clients)
-                .flatMap(List::stream).toList();
+        List<String> services = Stream.of(backends, instances == null ? List.of("featherlb") : SeveralInstances.INSTANCES, clients,
+                own.stream().flatMap(o -> o.services().stream()).toList()).flatMap(List::stream).toList();
         Thread hook = Thread.ofPlatform().name("e2e-teardown").unstarted(() -> {
             if (!options.keep()) takeDown();
         });

@@ -20,12 +20,14 @@ class OwnScenariosTest {
     @Test
     void theirRoutesAreAValidFeatherlbConfig() throws Exception {
         List<Scenario> scenarios = OwnScenario.all(3).stream().map(OwnScenario::scenario).toList();
-        assertEquals(List.of("proxy-protocol", "sni"), scenarios.stream().map(Scenario::name).toList());
-        var routes = config.ConfigLoader.parse(java.nio.file.Path.of("e2e.yaml"), FeatherlbConfig.render(scenarios)).routes();
-        assertEquals(List.of("proxy-protocol", "sni-app", "sni-db", "sni-default"), routes.stream().map(r -> r.name()).toList());
+        assertEquals(List.of("proxy-protocol", "sni", "udp-dns"), scenarios.stream().map(Scenario::name).toList());
+        var loaded = config.ConfigLoader.parse(java.nio.file.Path.of("e2e.yaml"), FeatherlbConfig.render(scenarios));
+        var routes = loaded.routes();
+        assertEquals(List.of("proxy-protocol", "sni-app", "sni-db", "sni-default", "udp-dns"), routes.stream().map(r -> r.name()).toList());
         assertEquals("v2", routes.getFirst().proxy().send().configName());
         assertEquals(List.of("db.e2e.test"), routes.get(2).sni().names());
-        assertEquals(List.of("proxy-protocol"), OwnScenario.all(2).stream().map(o -> o.scenario().name()).toList(), "sni needs three backends");
+        assertEquals(List.of("proxy-protocol", "udp-dns"), OwnScenario.all(2).stream().map(o -> o.scenario().name()).toList(), "sni needs three backends");
+        assertEquals("0.0.0.0:9900", loaded.admin().orElseThrow().address(), "the scenarios read featherlb's metrics from a client");
     }
 
     @Test

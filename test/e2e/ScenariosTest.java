@@ -68,6 +68,7 @@ class ScenariosTest {
                       - host: backend2
                         port: 80
                         weight: 1
+                admin: {address: 0.0.0.0:9900}
                 """, yaml);
     }
 
