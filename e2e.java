@@ -25,11 +25,11 @@ import picocli.CommandLine.Option;
         description = {
             "Runs featherlb's docker compose end-to-end test: builds the featherlb image,",
             "brings up compose.yaml (nginx backends, featherlb, wrk clients), runs one",
-            "scenario per algorithm, a weighted one, a fault one, a PROXY protocol and an",
-            "SNI routing one, takes the stack down",
+            "scenario per algorithm, a weighted one, a fault one, a PROXY protocol, an",
+            "SNI routing and a UDP DNS one, takes the stack down",
             "and writes test/e2e/runs/<datetime>.log and .svg.",
-            "Images: FEATHERLB_JAVA_IMAGE, FEATHERLB_NGINX_IMAGE and FEATHERLB_WRK_IMAGE",
-            "replace the public ones.", ""},
+            "Images: FEATHERLB_JAVA_IMAGE, FEATHERLB_NGINX_IMAGE, FEATHERLB_WRK_IMAGE and",
+            "FEATHERLB_TOOLS_IMAGE (dnsmasq and dig) replace the public ones.", ""},
         footer = {"", "Exit status: 0 all checks passed, 1 a check failed, 2 bad options or the set-up failed."})
 class E2e implements Callable<Integer> {
 

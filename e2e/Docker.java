@@ -92,7 +92,7 @@ final class Docker {
         Exec.Output output = compose(timeout, args);
         if (!output.ok()) {
             String hint = output.tail().contains("registry") || output.tail().contains("pull")
-                    ? "\nNo container registry reachable? Point FEATHERLB_JAVA_IMAGE, FEATHERLB_NGINX_IMAGE and FEATHERLB_WRK_IMAGE"
+                    ? "\nNo container registry reachable? Point FEATHERLB_JAVA_IMAGE, FEATHERLB_NGINX_IMAGE, FEATHERLB_WRK_IMAGE and FEATHERLB_TOOLS_IMAGE"
                       + "\nat local images, e.g. with: eval \"$(../shared/offline-images.sh)\""
                     : "";
             throw new E2eException(what + " failed:\n" + output.tail() + hint);

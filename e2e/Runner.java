@@ -110,8 +110,9 @@ public final class Runner {
 
         List<String> backends = IntStream.rangeClosed(1, options.backends()).mapToObj(Scenarios::backend).toList();
         List<String> clients = IntStream.rangeClosed(1, Scenarios.CLIENTS).mapToObj(Scenarios::client).toList();
-        List<String> services = Stream.of(backends, instances == null ? List.of("featherlb") : SeveralInstances.INSTANCES, clients,
-                own.stream().flatMap(o -> o.services().stream()).toList()).flatMap(List::stream).toList();
+        List<String> ownServices = own.stream().flatMap(o -> o.services().stream()).toList();
+        List<String> services = Stream.of(backends, instances == null ? List.of("featherlb") : SeveralInstances.INSTANCES, clients, ownServices)
+                .flatMap(List::stream).toList();
         Thread hook = Thread.ofPlatform().name("e2e-teardown").unstarted(() -> {
             if (!options.keep()) takeDown();
         });
@@ -121,7 +122,8 @@ public final class Runner {
         List<String> environmentLines = new ArrayList<>();
         try {
             stackUp.set(true);
-            progress.step("starting %d backends, featherlb and %d clients".formatted(backends.size(), clients.size()), () -> {
+            progress.step("starting %d backends, featherlb, %d clients%s".formatted(backends.size(), clients.size(),
+                    ownServices.isEmpty() ? "" : " and " + String.join(", ", ownServices)), () -> {
                 List<String> up = new ArrayList<>(List.of("up", "-d", "--no-build"));
                 up.addAll(services);
                 docker.composeOrFail("starting the stack (compose up)", COMPOSE, up.toArray(String[]::new));

@@ -114,9 +114,10 @@ final class UdpDns implements OwnScenario {
         Exec load = stack.docker().exec(stack.containers().get(CLIENT),
                 List.of("sh", "-c", DIG, "sh", featherlb, Integer.toString(PORT), Integer.toString(WORKERS), Integer.toString(DURING_STOP)));
         Runner.sleep(Duration.ofSeconds(1));
-        long stopIssued = System.nanoTime();
+        long stopIssued = System.nanoTime(), stopEpoch = System.currentTimeMillis();
         Exec.Output stopped = stack.docker().docker(QUICK, "stop", "-t", "1", stack.containers().get(DNS2));
         if (!stopped.ok()) throw new E2eException("docker stop " + DNS2 + " failed: " + stopped.tail());
+        double stopSeconds = (System.nanoTime() - stopIssued) / 1e9;
         boolean underLoad = !load.waitFor(Duration.ZERO);
         double takenOut = awaitDown(stack, featherlb, stopIssued);
         Exec.Output loaded = load.await(Duration.ofSeconds(120));
@@ -132,6 +133,8 @@ final class UdpDns implements OwnScenario {
         stack.line("  after: %s in %.1f s".formatted(after, afterSeconds));
 
         List<Verdict> verdicts = new ArrayList<>(judge(bothUp, before, settled, duringStop, underLoad, takenOut, after));
+        verdicts.add(Verdict.info("how " + DNS2 + " went", "docker stop took %.1f s (it is counted in the time until taken out); featherlb logged: %s"
+                .formatted(stopSeconds, String.join(" | ", balancerLog(stack, stopEpoch)))));
         verdicts.add(Verdict.info("left open", "%d sessions to the stopped %s (its lost queries; they end by udp.idle), %d to %s".formatted(
                 end.getOrDefault(DNS2, Counts.NONE).active(), DNS2, end.getOrDefault(DNS1, Counts.NONE).active(), DNS1)));
         long answered = bothUp.answered() + duringStop.answered() + after.answered();
@@ -140,7 +143,19 @@ final class UdpDns implements OwnScenario {
         // the run log's table counts requests: here dig's queries, those unanswered as timeouts
         WrkResult figures = new WrkResult(answered, seconds, answered / seconds, WrkResult.Latency.NONE,
                 new WrkResult.Errors(0, 0, 0, unanswered, 0));
+        verdicts.add(Verdict.info("images", services().stream().map(service -> service + " " + stack.docker().docker(QUICK, "inspect", "-f",
+                "{{.Config.Image}}", stack.containers().get(service)).out().strip()).toList().toString()));
+        verdicts.add(Verdict.info("figures", "the table's requests are dig's queries of all three phases, its errors (as timeouts) those"
+                + " unanswered, its latency not measured; the shares are the first phase's answers"));
         return new ScenarioResult(scenario, figures, distribution(bothUp), Map.of(), verdicts, null);
+    }
+
+    /** featherlb's own lines about {@value #DNS2} on this route from a second before {@code since} (epoch ms): how it saw it go. */
+    private static List<String> balancerLog(Stack stack, long since) {
+        Exec.Output out = stack.docker().docker(QUICK, "logs", "--since", Long.toString(since / 1000 - 1), stack.containers().get("featherlb"));
+        if (!out.ok()) return List.of("(docker logs featherlb failed: " + out.tail().strip() + ")");
+        List<String> lines = (out.out() + out.err()).lines().filter(l -> l.contains(NAME + "/" + DNS2)).limit(5).toList();
+        return lines.isEmpty() ? List.of("nothing about " + NAME + "/" + DNS2) : lines;
     }
 
     /** What dig printed for a batch: answers by address, queries without one, and lines that are neither. */
