@@ -135,7 +135,7 @@ final class UdpDns implements OwnScenario {
         List<Verdict> verdicts = new ArrayList<>(judge(bothUp, before, settled, duringStop, underLoad, takenOut, after));
         verdicts.add(Verdict.info("how " + DNS2 + " went", "docker stop took %.1f s (it is counted in the time until taken out); featherlb logged: %s"
                 .formatted(stopSeconds, String.join(" | ", balancerLog(stack, stopEpoch)))));
-        verdicts.add(Verdict.info("left open", "%d sessions to the stopped %s (its lost queries; they end by udp.idle), %d to %s".formatted(
+        verdicts.add(Verdict.info("left open", "%d sessions to the stopped %s (lost queries that no ICMP refusal ended; udp.idle ends them), %d to %s".formatted(
                 end.getOrDefault(DNS2, Counts.NONE).active(), DNS2, end.getOrDefault(DNS1, Counts.NONE).active(), DNS1)));
         long answered = bothUp.answered() + duringStop.answered() + after.answered();
         long unanswered = bothUp.unanswered() + duringStop.unanswered() + after.unanswered();
