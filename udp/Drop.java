@@ -14,7 +14,9 @@ public enum Drop {
     /** Larger than a UDP datagram may be (65,507 bytes over IPv4), or than the loop's buffer. */
     TOO_LARGE,
     /** A session's queue (or the listener's, towards clients) was full: the socket buffers could not take it yet. */
-    QUEUE_FULL;
+    QUEUE_FULL,
+    /** A datagram from an endpoint to a session socket kept for reuse, after its session ended (a late duplicate answer). */
+    LATE_REPLY;
 
     /** The label value: the lower-case name. */
     public String label() {
