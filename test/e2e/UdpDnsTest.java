@@ -44,19 +44,24 @@ class UdpDnsTest {
                 """.formatted(sessions1, sessions2, active1, active2, down1, down2, up1, up2);
     }
 
-    private static final long HALF = UdpDns.WORKERS * UdpDns.BOTH_UP / 2;
+    /** dig's output in the second phase: {@code each} answers from each server in turn, {@code lost} queries lost, then {@code dns1} answers from dns1. */
+    private static String stopped(long each, long lost, long dns1) {
+        return dig(each, each, 0) + LOST.repeat((int) lost) + (DNS1 + "\n").repeat((int) dns1);
+    }
+
+    private static final long HALF = UdpDns.BOTH_UP / 2;
     private static final Map<String, UdpDns.Counts> BEFORE = UdpDns.counts(metrics(3, 0, 3, 1, 2, 0, 2, 1));
     private static final Map<String, UdpDns.Counts> SETTLED = UdpDns.counts(metrics(3 + HALF, 0, 3 + HALF, 1, 2 + HALF, 0, 2 + HALF, 1));
     private static final UdpDns.Tally BOTH_UP = UdpDns.tally(dig(HALF, HALF, 0));
-    private static final long DURING = UdpDns.WORKERS * UdpDns.DURING_STOP;
-    /** 1.5 s until taken out: each of the 4 digs may lose 2 + 1 queries, 12 in all. */
+    private static final long DURING = UdpDns.DURING_STOP;
+    /** 1.5 s until taken out: dig may lose 2 + 1 queries. */
     private static final double TAKEN_OUT = 1.5;
-    private static final UdpDns.Tally DURING_STOP = UdpDns.tally(dig(DURING - 300 - 10, 300, 10));
-    private static final UdpDns.Tally AFTER = UdpDns.tally(dig(UdpDns.WORKERS * UdpDns.AFTER, 0, 0));
+    private static final UdpDns.Tally DURING_STOP = UdpDns.tally(stopped(1000, 3, DURING - 2000 - 3));
+    private static final UdpDns.Tally AFTER = UdpDns.tally(dig(UdpDns.AFTER, 0, 0));
 
     private static List<Verdict> judge(UdpDns.Tally bothUp, Map<String, UdpDns.Counts> settled, UdpDns.Tally during,
-                                       boolean underLoad, double takenOut, UdpDns.Tally after) {
-        return UdpDns.judge(bothUp, BEFORE, settled, during, underLoad, takenOut, after);
+                                       double takenOut, UdpDns.Tally after) {
+        return UdpDns.judge(bothUp, BEFORE, settled, during, takenOut, after);
     }
 
     private static Verdict verdict(List<Verdict> verdicts, String start) {
@@ -90,6 +95,8 @@ class UdpDnsTest {
         assertEquals(2, t.of("dns2"));
         assertEquals(5, t.unanswered(), "dig 9.18's two lines count once, as dig 9.16's one line does");
         assertEquals(List.of(";; Warning: ID mismatch"), t.other());
+        assertEquals(0, t.tailOnDns1(), "it ended with a line that is no answer");
+        assertEquals(7, UdpDns.tally(stopped(2, 1, 7)).tailOnDns1());
     }
 
     @Test
@@ -100,7 +107,7 @@ class UdpDnsTest {
 
     @Test
     void passesWhenEveryPhaseWentAsItShould() {
-        List<Verdict> verdicts = judge(BOTH_UP, SETTLED, DURING_STOP, true, TAKEN_OUT, AFTER);
+        List<Verdict> verdicts = judge(BOTH_UP, SETTLED, DURING_STOP, TAKEN_OUT, AFTER);
         assertTrue(verdicts.stream().noneMatch(Verdict::failed), verdicts.toString());
         assertEquals(6, verdicts.size());
     }
@@ -108,51 +115,55 @@ class UdpDnsTest {
     @Test
     void failsWhenAQueryWentUnansweredWithBothUp() {
         UdpDns.Tally lost = UdpDns.tally(dig(HALF, HALF - 1, 1));
-        assertTrue(verdict(judge(lost, SETTLED, DURING_STOP, true, TAKEN_OUT, AFTER), "every query answered").failed());
+        assertTrue(verdict(judge(lost, SETTLED, DURING_STOP, TAKEN_OUT, AFTER), "every query answered").failed());
     }
 
     @Test
     void failsWhenOneServerTookAllOrMostQueries() {
         UdpDns.Tally one = UdpDns.tally(dig(2 * HALF, 0, 0));
-        assertTrue(verdict(judge(one, SETTLED, DURING_STOP, true, TAKEN_OUT, AFTER), "both servers answered").failed());
+        assertTrue(verdict(judge(one, SETTLED, DURING_STOP, TAKEN_OUT, AFTER), "both servers answered").failed());
         UdpDns.Tally skewed = UdpDns.tally(dig(HALF + HALF / 10, HALF - HALF / 10, 0));
-        assertTrue(verdict(judge(skewed, SETTLED, DURING_STOP, true, TAKEN_OUT, AFTER), "both servers answered").failed(), "55/45");
+        assertTrue(verdict(judge(skewed, SETTLED, DURING_STOP, TAKEN_OUT, AFTER), "both servers answered").failed(), "55/45");
     }
 
     @Test
     void failsWhenSessionsStayedOpenOrWereNotOnePerQuery() {
         var open = UdpDns.counts(metrics(3 + HALF, 7, 3 + HALF, 1, 2 + HALF, 0, 2 + HALF, 1));
-        Verdict v = verdict(judge(BOTH_UP, open, DURING_STOP, true, TAKEN_OUT, AFTER), "a session per query");
+        Verdict v = verdict(judge(BOTH_UP, open, DURING_STOP, TAKEN_OUT, AFTER), "a session per query");
         assertTrue(v.failed(), "responses: 1 not ending sessions");
         assertTrue(v.detail().contains("7 sessions open"), v.detail());
         var shared = UdpDns.counts(metrics(3 + HALF / 2, 0, 3 + HALF, 1, 2 + HALF, 0, 2 + HALF, 1));
-        assertTrue(verdict(judge(BOTH_UP, shared, DURING_STOP, true, TAKEN_OUT, AFTER), "a session per query").failed(), "fewer sessions than queries");
-        assertTrue(verdict(judge(BOTH_UP, Map.of(), DURING_STOP, true, TAKEN_OUT, AFTER), "a session per query").failed(), "no metrics");
+        assertTrue(verdict(judge(BOTH_UP, shared, DURING_STOP, TAKEN_OUT, AFTER), "a session per query").failed(), "fewer sessions than queries");
+        assertTrue(verdict(judge(BOTH_UP, Map.of(), DURING_STOP, TAKEN_OUT, AFTER), "a session per query").failed(), "no metrics");
     }
 
     @Test
     void failsWhenTheStoppedServerWasNotTakenOutOrNotUnderLoad() {
-        assertTrue(verdict(judge(BOTH_UP, SETTLED, DURING_STOP, true, -1, AFTER), "dns2 stopped under load").failed());
-        assertTrue(verdict(judge(BOTH_UP, SETTLED, DURING_STOP, false, TAKEN_OUT, AFTER), "dns2 stopped under load").failed(),
+        assertTrue(verdict(judge(BOTH_UP, SETTLED, DURING_STOP, -1, AFTER), "dns2 stopped under load").failed());
+        UdpDns.Tally afterTheLoad = UdpDns.tally(dig(DURING / 2, DURING / 2, 0));
+        assertTrue(verdict(judge(BOTH_UP, SETTLED, afterTheLoad, TAKEN_OUT, AFTER), "dns2 stopped under load").failed(),
                 "a stop after the load proves nothing");
+        UdpDns.Tally beforeTheLoad = UdpDns.tally(stopped(0, 1, DURING - 1));
+        assertTrue(verdict(judge(BOTH_UP, SETTLED, beforeTheLoad, TAKEN_OUT, AFTER), "dns2 stopped under load").failed(),
+                "nor does one before it");
     }
 
     @Test
     void failsWhenMoreQueriesWereLostThanTheDigsCouldHaveHadInFlight() {
-        UdpDns.Tally tooMany = UdpDns.tally(dig(DURING - 300 - 13, 300, 13));
-        Verdict v = verdict(judge(BOTH_UP, SETTLED, tooMany, true, TAKEN_OUT, AFTER), "queries lost while dns2 went");
+        UdpDns.Tally tooMany = UdpDns.tally(stopped(1000, 4, DURING - 2000 - 4));
+        Verdict v = verdict(judge(BOTH_UP, SETTLED, tooMany, TAKEN_OUT, AFTER), "queries lost while dns2 went");
         assertTrue(v.failed(), v.toString());
-        assertTrue(v.detail().contains("at most 12 allowed"), v.detail());
-        UdpDns.Tally missing = UdpDns.tally(dig(DURING - 400, 300, 0));
-        assertTrue(verdict(judge(BOTH_UP, SETTLED, missing, true, TAKEN_OUT, AFTER), "queries lost while dns2 went").failed(),
+        assertTrue(v.detail().contains("at most 3 allowed"), v.detail());
+        UdpDns.Tally missing = UdpDns.tally(stopped(1000, 0, DURING - 2000 - 100));
+        assertTrue(verdict(judge(BOTH_UP, SETTLED, missing, TAKEN_OUT, AFTER), "queries lost while dns2 went").failed(),
                 "queries neither answered nor lost: dig output cut short");
     }
 
     @Test
     void failsWhenALaterQueryWentToTheStoppedServerOrWasLost() {
-        long n = UdpDns.WORKERS * UdpDns.AFTER;
-        assertTrue(verdict(judge(BOTH_UP, SETTLED, DURING_STOP, true, TAKEN_OUT, UdpDns.tally(dig(n - 1, 1, 0))), "later queries").failed());
-        assertTrue(verdict(judge(BOTH_UP, SETTLED, DURING_STOP, true, TAKEN_OUT, UdpDns.tally(dig(n - 1, 0, 1))), "later queries").failed());
-        assertFalse(verdict(judge(BOTH_UP, SETTLED, DURING_STOP, true, TAKEN_OUT, AFTER), "later queries").failed());
+        long n = UdpDns.AFTER;
+        assertTrue(verdict(judge(BOTH_UP, SETTLED, DURING_STOP, TAKEN_OUT, UdpDns.tally(dig(n - 1, 1, 0))), "later queries").failed());
+        assertTrue(verdict(judge(BOTH_UP, SETTLED, DURING_STOP, TAKEN_OUT, UdpDns.tally(dig(n - 1, 0, 1))), "later queries").failed());
+        assertFalse(verdict(judge(BOTH_UP, SETTLED, DURING_STOP, TAKEN_OUT, AFTER), "later queries").failed());
     }
 }
