@@ -14,7 +14,16 @@ public enum Drop {
     /** Larger than a UDP datagram may be (65,507 bytes over IPv4), or than the loop's buffer. */
     TOO_LARGE,
     /** A session's queue (or the listener's, towards clients) was full: the socket buffers could not take it yet. */
-    QUEUE_FULL;
+    QUEUE_FULL,
+    /** {@code accept_proxy}: a datagram from a sender outside {@code from} (the reason TCP's rejections use). */
+    PROXY_UNTRUSTED,
+    /**
+     * {@code accept_proxy}: a trusted sender's datagram without a valid PROXY v2 header for UDP (none,
+     * a broken one, v1, or one for TCP).
+     */
+    PROXY_INVALID,
+    /** {@code accept_proxy}: a PROXY v2 header whose CRC32C TLV does not match. */
+    PROXY_CRC;
 
     /** The label value: the lower-case name. */
     public String label() {
