@@ -52,7 +52,7 @@ class UdpAcceptProxyTest {
             try (Server server = new Server(UdpForwardingTest.config(yaml), dial.Dialer.TCP, records::add)) {
                 server.start();
                 InetSocketAddress at = server.udpAddresses().getFirst();
-                Process dd = dnsdist(peers, sender, "newServer({address=\"127.0.0.1:" + at.getPort() + "\", useProxyProtocol=true, healthCheckMode=\"up\"})");
+                Process dd = dnsdist(peers, sender, "newServer({address=\"127.0.0.1:" + at.getPort() + "\", useProxyProtocol=true, checkInterval=1})");
                 UdpForwardingTest.await("dnsdist answers through featherlb", () -> dig(sender, "127.0.0.5") != null);
                 records.clear();
                 Map<String, Set<String>> endpointsOf = new TreeMap<>();
@@ -66,7 +66,10 @@ class UdpAcceptProxyTest {
                     }
                 }
                 int expected = queries;
-                UdpForwardingTest.await("every session has ended", () -> records.size() == expected);
+                UdpForwardingTest.await("every query's session has ended", () -> ofClients(records).size() == expected);
+                // dnsdist's own health checks (checkInterval=1) come through featherlb with dnsdist as their client
+                UdpForwardingTest.await("a health check of dnsdist's own served", () -> records.stream()
+                        .anyMatch(r -> r.clientAddress().getAddress().getHostAddress().equals("127.0.0.1") && r.datagrams().down() == 1));
                 for (Map.Entry<String, Set<String>> e : endpointsOf.entrySet()) {
                     assertEquals(1, e.getValue().size(), "iphash keeps " + e.getKey() + " on one endpoint: " + e.getValue());
                 }
@@ -75,7 +78,7 @@ class UdpAcceptProxyTest {
                 assertEquals(Set.of("192.0.2.1", "192.0.2.2"), used,
                         "hashed by the header's client, not by dnsdist's one address: the clients spread over both endpoints");
                 Set<String> logged = new HashSet<>();
-                for (ConnectionRecord r : records) {
+                for (ConnectionRecord r : ofClients(records)) {
                     StringBuilder line = new StringBuilder();
                     accesslog.LineFormat.TEXT.append(line, r);
                     logged.add(r.clientAddress().getAddress().getHostAddress());
@@ -170,6 +173,11 @@ class UdpAcceptProxyTest {
                 UdpPeers.stop(receiver);
             }
         }
+    }
+
+    /** The records of the dig clients' sessions (not dnsdist's own health checks). */
+    private static List<ConnectionRecord> ofClients(List<ConnectionRecord> records) {
+        return records.stream().filter(r -> CLIENTS.contains(r.clientAddress().getAddress().getHostAddress())).toList();
     }
 
     /** A dnsdist on 127.0.0.1:{@code port} taking queries from 127/8, with {@code rest} of its config. */
