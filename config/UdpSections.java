@@ -49,8 +49,9 @@ final class UdpSections {
         Duration idle = s.duration("idle", Udp.DEFAULTS.idle());
         int responses = s.integer("responses", Udp.UNLIMITED, 0, 1_000_000);
         int maxSessions = s.integer("max_sessions", Udp.DEFAULT_MAX_SESSIONS, 1, Udp.MAX_SESSIONS);
+        boolean reuse = s.bool("reuse_sockets", Udp.DEFAULTS.reuseSockets());
         s.finish();
-        return new Udp(idle, responses, maxSessions);
+        return new Udp(idle, responses, maxSessions, reuse);
     }
 
     /** Whether {@code key} says something: present, and not an empty mapping ({@code udp: {}} says nothing). */

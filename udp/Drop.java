@@ -23,7 +23,9 @@ public enum Drop {
      */
     PROXY_INVALID,
     /** {@code accept_proxy}: a PROXY v2 header whose CRC32C TLV does not match. */
-    PROXY_CRC;
+    PROXY_CRC,
+    /** A datagram from an endpoint to a session socket kept for reuse, after its session ended (a late duplicate answer). */
+    LATE_REPLY;
 
     /** The label value: the lower-case name. */
     public String label() {

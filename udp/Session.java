@@ -43,6 +43,8 @@ final class Session implements EventLoop.Handler {
     private final UdpListener listener;
     private final InetSocketAddress client;
     private final Lease lease;
+    private final InetSocketAddress endpoint;
+    private final SessionSockets.Socket socket;
     private final DatagramChannel channel;
     private final SelectionKey key;
     private final String route;
@@ -61,28 +63,22 @@ final class Session implements EventLoop.Handler {
     private InetSocketAddress sender;
 
     /**
-     * Opens a socket connected to {@code endpoint} and registers it with the listener's loop.
-     *
-     * @throws IOException when the socket cannot be opened or connected (the lease is left to the caller)
+     * Serves {@code socket}, connected to {@code endpoint} and registered with the listener's loop
+     * (new, or kept from an earlier session by {@link SessionSockets}).
      */
-    Session(UdpListener listener, InetSocketAddress client, Lease lease, InetSocketAddress endpoint, String route, int responsesWanted,
-            byte[] header) throws IOException {
+    Session(UdpListener listener, InetSocketAddress client, Lease lease, InetSocketAddress endpoint, SessionSockets.Socket socket,
+            String route, int responsesWanted, byte[] header) {
         this.header = header == null ? null : ByteBuffer.wrap(header);
         this.listener = listener;
         this.client = client;
         this.lease = lease;
+        this.endpoint = endpoint;
         this.route = route;
         this.responsesWanted = responsesWanted;
-        DatagramChannel opened = DatagramChannel.open();
-        try {
-            opened.configureBlocking(false);
-            opened.connect(endpoint);
-            this.key = opened.register(listener.loop().selector(), OP_READ, this);
-        } catch (IOException | RuntimeException e) {
-            opened.close();
-            throw e;
-        }
-        this.channel = opened;
+        this.socket = socket;
+        this.channel = socket.channel();
+        this.key = socket.key();
+        key.attach(this);
     }
 
     InetSocketAddress client() {
@@ -221,11 +217,20 @@ final class Session implements EventLoop.Handler {
             lastActive = System.nanoTime();
             listener.touch(this);
             listener.toClient(buffer, sender());
-            if (responsesWanted > 0 && datagramsDown >= responsesWanted) {
+            if (responsesWanted > 0 && datagramsDown >= responsesWanted * requests()) {
                 end(Outcome.ENDPOINT_CLOSED);
                 return;
             }
         }
+    }
+
+    /**
+     * The client's datagrams sent or queued to the endpoint: as nginx's {@code proxy_responses}, a
+     * session waits for {@code responses} datagrams for each of them (a client with several queries
+     * in flight from one port, as dnsperf's, keeps its session until all are answered).
+     */
+    private long requests() {
+        return datagramsUp + (queue == null ? 0 : queue.size());
     }
 
     /** An ICMP port unreachable came back: nothing listens there. A failed connect, for the passive checks. */
@@ -235,15 +240,24 @@ final class Session implements EventLoop.Handler {
         end(Outcome.NO_ENDPOINT);
     }
 
-    /** Ends the session, once: out of the table, lease released, socket closed, record handed on. */
+    /**
+     * Ends the session, once: out of the table, lease released, record handed on, and the socket
+     * kept for the next session to the endpoint when this one ended with every datagram answered
+     * (nothing more is due on it), closed otherwise.
+     */
     void end(Outcome outcome) {
         if (state == State.ENDED) return;
         state = State.ENDED;
         listener.ended(this);
         lease.release();
-        listener.loop().close(channel);
+        long now = System.nanoTime();
+        if (outcome == Outcome.ENDPOINT_CLOSED && queue == null && listener.route().udp().reuseSockets()) {
+            listener.sockets().park(endpoint, socket, now);
+        } else {
+            listener.loop().close(channel);
+        }
         listener.finished(new ConnectionRecord(start, route, client, lease.backend().address(), bytesUp, bytesDown,
-                Duration.ofNanos(System.nanoTime() - startNanos), outcome, null, 0, new Datagrams(datagramsUp, datagramsDown)));
+                Duration.ofNanos(now - startNanos), outcome, null, 0, new Datagrams(datagramsUp, datagramsDown)));
     }
 
     @Override

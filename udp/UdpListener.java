@@ -67,6 +67,7 @@ public final class UdpListener implements EventLoop.Handler, AutoCloseable {
     private final EventLoop loop;
     private final Consumer<ConnectionRecord> finished;
     private final SessionTable table = new SessionTable();
+    private final SessionSockets sockets = new SessionSockets(this);
     private final Map<Drop, LongAdder> drops = new EnumMap<>(Drop.class);
     private final ArrayDeque<Reply> toClients = new ArrayDeque<>(); // loop thread only
     private final String listenKey;
@@ -183,6 +184,10 @@ public final class UdpListener implements EventLoop.Handler, AutoCloseable {
         return loop;
     }
 
+    SessionSockets sockets() {
+        return sockets;
+    }
+
     void dropped(Drop why) {
         drops.get(why).increment();
     }
@@ -266,7 +271,7 @@ public final class UdpListener implements EventLoop.Handler, AutoCloseable {
             }
             try {
                 byte[] first = header.of(current, backend.endpoint(), client, bound);
-                Session session = new Session(this, client, lease, endpoint, current.name(), current.udp().responses(), first);
+                Session session = new Session(this, client, lease, endpoint, sockets.open(endpoint), current.name(), current.udp().responses(), first);
                 lease.connected(true); // a session counted; health waits for a reply (a connected UDP socket proves nothing)
                 return session;
             } catch (IOException e) {
@@ -333,6 +338,7 @@ public final class UdpListener implements EventLoop.Handler, AutoCloseable {
     private void sweep(long now) {
         long idle = route.udp().idle().toNanos();
         for (Session s : table.idle(now, idle)) s.end(Outcome.IDLE_TIMEOUT);
+        sockets.sweep(now, idle);
         nextSweep = now + sweepEvery();
     }
 
@@ -379,6 +385,7 @@ public final class UdpListener implements EventLoop.Handler, AutoCloseable {
         open = false;
         loop.close(channel);
         table.select(s -> true).forEach(s -> s.end(Outcome.SHUTDOWN));
+        sockets.closeAll();
     }
 
     @Override

@@ -85,7 +85,8 @@ class SchemaTest {
             "/routes/*/health_check/path", Map.of("type", "http"),
             "/routes/*/udp/idle", UDP_ROUTE,
             "/routes/*/udp/responses", UDP_ROUTE,
-            "/routes/*/udp/max_sessions", UDP_ROUTE);
+            "/routes/*/udp/max_sessions", UDP_ROUTE,
+            "/routes/*/udp/reuse_sockets", UDP_ROUTE);
 
     /** Keys the range and enum probes skip, and why. */
     static final Map<String, String> UNPROBED = Map.of(
