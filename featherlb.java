@@ -46,7 +46,7 @@
 //SOURCES proxy/ConfigDiff.java proxy/ConfigStages.java proxy/Lifecycle.java proxy/Listeners.java proxy/Server.java
 //SOURCES proxyproto/AcceptProxy.java proxyproto/HeaderEncoder.java proxyproto/ProxyHeader.java proxyproto/SendProxy.java
 //SOURCES tls/ClientHello.java tls/SniPreamble.java
-//SOURCES udp/Drop.java udp/Session.java udp/SessionSockets.java udp/SessionTable.java udp/UdpListener.java proxy/UdpListeners.java traffic/Datagrams.java
+//SOURCES udp/AcceptProxy.java udp/Drop.java udp/Session.java udp/SessionSockets.java udp/SessionTable.java udp/UdpListener.java proxy/UdpListeners.java traffic/Datagrams.java
 //FILES dashboard/index.html=dashboard/index.html dashboard/dashboard.js=dashboard/dashboard.js
 //FILES dashboard/dashboard.css=dashboard/dashboard.css
 // the JVM's own resolver, declared before dnsjava's provider (whose class a fat jar cannot load): dial/JvmResolver.java
