@@ -12,5 +12,5 @@ STOPSIGNAL SIGTERM
 # The JVM options of featherlb.java's //RUNTIME_OPTIONS, which `java -jar` does not read from the jar
 # (test/launch/DockerfileTest keeps them equal): a small young heap and a serial collector keep the
 # memory per connection low; JAVA_TOOL_OPTIONS may add to them.
-ENTRYPOINT ["java", "-XX:+UseSerialGC", "-Xms16m", "-XX:-ShrinkHeapInSteps", "-Xmn8m", "-XX:+UseCompactObjectHeaders", "-XX:TrimNativeHeapInterval=1000", "-jar", "/opt/featherlb/featherlb.jar"]
+ENTRYPOINT ["java", "-XX:+UseSerialGC", "-Xms16m", "-XX:-ShrinkHeapInSteps", "-Xmn8m", "-XX:+UseCompactObjectHeaders", "-XX:TrimNativeHeapInterval=1000", "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED", "-jar", "/opt/featherlb/featherlb.jar"]
 CMD ["--config", "/etc/featherlb/featherlb.yaml"]

@@ -35,7 +35,7 @@
 //SOURCES metrics/Metrics.java
 //SOURCES pool/Backend.java pool/BackendPool.java pool/Lease.java pool/Pools.java pool/Timing.java
 //SOURCES dial/ConnectFailure.java dial/Dialer.java dial/JvmResolver.java dial/LocalFailure.java dial/TcpDialer.java
-//SOURCES loop/BufferPool.java loop/EventLoop.java
+//SOURCES loop/BufferPool.java loop/EventLoop.java loop/SocketIo.java
 //SOURCES routing/Learned.java routing/RouteTable.java routing/ServerNames.java
 //SOURCES traffic/ConnectionRecord.java traffic/Outcome.java
 //SOURCES process/Signals.java
@@ -46,7 +46,7 @@
 //SOURCES proxy/ConfigDiff.java proxy/ConfigStages.java proxy/Lifecycle.java proxy/Listeners.java proxy/Server.java
 //SOURCES proxyproto/AcceptProxy.java proxyproto/HeaderEncoder.java proxyproto/ProxyHeader.java proxyproto/SendProxy.java
 //SOURCES tls/ClientHello.java tls/SniPreamble.java
-//SOURCES udp/Drop.java udp/Session.java udp/SessionSockets.java udp/SessionTable.java udp/UdpListener.java proxy/UdpListeners.java traffic/Datagrams.java
+//SOURCES udp/AcceptProxy.java udp/Drop.java udp/Session.java udp/SessionSockets.java udp/SessionTable.java udp/UdpListener.java proxy/UdpListeners.java traffic/Datagrams.java
 //FILES dashboard/index.html=dashboard/index.html dashboard/dashboard.js=dashboard/dashboard.js
 //FILES dashboard/dashboard.css=dashboard/dashboard.css
 // the JVM's own resolver, declared before dnsjava's provider (whose class a fat jar cannot load): dial/JvmResolver.java
@@ -58,6 +58,9 @@
 // -Xms16m -XX:-ShrinkHeapInSteps: a heap that starts small and shrinks at once after a full
 // collection, so that what memory/HeapTrimmer collects goes back to the system
 //RUNTIME_OPTIONS -XX:+UseSerialGC -Xms16m -XX:-ShrinkHeapInSteps -Xmn8m -XX:+UseCompactObjectHeaders -XX:TrimNativeHeapInterval=1000
+// recv/send on forwarded sockets rather than the JDK's read/write (loop/SocketIo: a socket's
+// descriptor from sun.nio.ch, the calls through the FFM API); without these, the JDK's calls
+//RUNTIME_OPTIONS --add-exports=java.base/sun.nio.ch=ALL-UNNAMED --enable-native-access=ALL-UNNAMED
 //CDS
 
 import static java.lang.System.Logger.Level.ERROR;

@@ -37,7 +37,7 @@ done
 filters=()
 for pattern in "$@"; do filters+=(--include-classname "$pattern"); done
 ulimit -n 65536 2>/dev/null || true
-"$java_home/bin/java" -XX:+EnableDynamicAgentLoading -Djava.util.logging.config.file=build/test-logging.properties -cp "$out/classes:$cp" org.junit.platform.console.ConsoleLauncher execute \
+"$java_home/bin/java" -XX:+EnableDynamicAgentLoading --add-exports=java.base/sun.nio.ch=ALL-UNNAMED --enable-native-access=ALL-UNNAMED -Djava.util.logging.config.file=build/test-logging.properties -cp "$out/classes:$cp" org.junit.platform.console.ConsoleLauncher execute \
   --scan-classpath "$out/classes" --fail-if-no-tests --disable-banner --disable-ansi-colors --details=tree \
   --config=junit.jupiter.execution.timeout.default=3m --config=junit.jupiter.execution.timeout.thread.mode.default=SEPARATE_THREAD \
   --reports-dir "$out/reports" "${filters[@]}" 2>&1 | tee "$out/console.log"

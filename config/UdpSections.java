@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Locale;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.Tag;
 
@@ -59,11 +60,20 @@ final class UdpSections {
         return value != null && !(value instanceof MappingNode mapping && mapping.getValue().isEmpty());
     }
 
-    /** A UDP route's {@code send_proxy} and {@code accept_proxy}. */
+    /**
+     * A UDP route's {@code send_proxy} and {@code accept_proxy}. Over UDP the header comes whole in
+     * each datagram, so accept_proxy's {@code timeout} (how long TCP waits for the header) has
+     * nothing to bound: written on a UDP route, it is a mistake rather than a setting silently unused.
+     */
     static void proxy(Problems problems, Section s, ProxyProtocol proxy, Protocol protocol) {
         sendProxy(problems, s, proxy.send(), protocol);
-        if (protocol == Protocol.UDP && proxy.accept() != null) {
-            problems.at(s.key("accept_proxy"), "accept_proxy on a udp route is not supported yet (expected no accept_proxy)");
+        if (protocol == Protocol.UDP && proxy.accept() != null && s.value("accept_proxy") instanceof MappingNode accept) {
+            for (NodeTuple tuple : accept.getValue()) {
+                if (tuple.getKeyNode() instanceof ScalarNode key && key.getValue().equals("timeout")) {
+                    problems.at(key, "timeout is set in accept_proxy of a udp route (expected only from: each datagram"
+                            + " carries its whole PROXY header, there is nothing to wait for)");
+                }
+            }
         }
     }
 

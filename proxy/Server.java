@@ -153,7 +153,7 @@ public final class Server implements AutoCloseable {
     public synchronized void start() throws IOException {
         if (stopping) return; // a SIGTERM during start-up: nothing to start
         LOG.log(INFO, "engine: {0} ({1})", engine.configName(), engine == Engine.LOOPS
-                ? Math.max(1, LOOPS) + " event loop(s) forward" : "a virtual thread per direction forwards");
+                ? Math.max(1, LOOPS) + " event loop(s) forward, by " + loop.SocketIo.describe() : "a virtual thread per direction forwards");
         for (int i = 0; i < Math.max(1, LOOPS); i++) {
             EventLoop loop = new EventLoop("featherlb-loop-" + i, LARGE_BUFFER, failure::complete);
             loops.add(loop);

@@ -15,16 +15,29 @@ import java.util.zip.CRC32C;
  *
  * @param version     1 or 2
  * @param local       v2 {@code LOCAL} or v1 {@code UNKNOWN}: the sender speaks for itself (its
- *                    health checks), so the peer's own address stands
- * @param source      the client's address, or null when {@code local} or no IP address was given
+ *                    health checks), so the peer's own address stands; true as well for a header
+ *                    whose addresses are not a TCP connection's (see {@code carries})
+ * @param source      the client's address, or null when no IP address was given (for a TCP
+ *                    connection, read it only when {@code local} is false)
  * @param destination the address the client connected to, or null likewise
  * @param authority   v2 AUTHORITY TLV (the TLS server name), or null
  * @param alpn        v2 ALPN TLV, or null
  * @param uniqueId    v2 UNIQUE_ID TLV, or null
  * @param length      bytes of the header, CRLF and TLVs included
+ * @param carries     what the header's addresses are of: TCP sets {@code source} for {@link Carries#TCP}
+ *                    alone; a UDP route ({@code udp.AcceptProxy}) wants {@link Carries#UDP}
  */
 public record ProxyHeader(int version, boolean local, InetSocketAddress source, InetSocketAddress destination,
-                          String authority, byte[] alpn, byte[] uniqueId, int length) {
+                          String authority, byte[] alpn, byte[] uniqueId, int length, Carries carries) {
+    /**
+     * What a header speaks of (spec 2.2, the family and transport byte): {@code NOTHING} for a v2
+     * {@code LOCAL}, a v2 {@code PROXY} with family {@code UNSPEC} or a v1 {@code UNKNOWN} (the
+     * sender's own traffic); {@code TCP} for TCP4/TCP6; {@code UDP} for UDP4/UDP6 ({@code source}
+     * and {@code destination} set, {@code local} true: they are not a TCP connection's); {@code OTHER}
+     * for a UNIX socket or IP without a transport.
+     */
+    public enum Carries { NOTHING, TCP, UDP, OTHER }
+
     /** v1: the longest line, CRLF included (spec 2.1: "PROXY UNKNOWN" with two full IPv6 addresses). */
     public static final int V1_MAX = 107;
     /** v2: the longest header over TCP, fixed part included: the smallest TCP segment (spec 2.2). */
@@ -98,7 +111,7 @@ public record ProxyHeader(int version, boolean local, InetSocketAddress source, 
         int length = end + 2;
         String rest = line.substring(V1_PREFIX.length);
         if (rest.equals("UNKNOWN") || rest.startsWith("UNKNOWN ")) { // the rest of the line is ignored (spec 2.1)
-            return new Parsed(new ProxyHeader(1, true, null, null, null, null, null, length));
+            return new Parsed(new ProxyHeader(1, true, null, null, null, null, null, length, Carries.NOTHING));
         }
         String[] parts = rest.split(" ", -1);
         if (parts.length != 5) return Invalid.of("v1 header has " + parts.length + " fields after PROXY (expected TCP4|TCP6 source destination sport dport, one space apart)");
@@ -113,7 +126,7 @@ public record ProxyHeader(int version, boolean local, InetSocketAddress source, 
         if (sport < 0) return Invalid.of("v1 source port '" + parts[3] + "' (expected 0..65535 without leading zeros)");
         if (dport < 0) return Invalid.of("v1 destination port '" + parts[4] + "' (expected 0..65535 without leading zeros)");
         return new Parsed(new ProxyHeader(1, false, new InetSocketAddress(source, sport), new InetSocketAddress(destination, dport),
-                null, null, null, length));
+                null, null, null, length, Carries.TCP));
     }
 
     /** Dotted quad, each part 0..255 in decimal without leading zeros (an octal reading would differ); else null. */
@@ -197,12 +210,14 @@ public record ProxyHeader(int version, boolean local, InetSocketAddress source, 
         }
         if (n < length) return Incomplete.INSTANCE;
         if (local && length - V2_FIXED < addresses) { // LOCAL discards its address block, whatever its family says
-            return new Parsed(new ProxyHeader(2, true, null, null, null, null, null, length));
+            return new Parsed(new ProxyHeader(2, true, null, null, null, null, null, length, Carries.NOTHING));
         }
         InetSocketAddress source = null;
         InetSocketAddress destination = null;
-        boolean tcpOverIp = (family == 1 || family == 2) && transport == 1;
-        if (!local && tcpOverIp) {
+        boolean overIp = (family == 1 || family == 2) && (transport == 1 || transport == 2);
+        boolean tcpOverIp = overIp && transport == 1;
+        Carries carries = local || family == 0 ? Carries.NOTHING : !overIp ? Carries.OTHER : tcpOverIp ? Carries.TCP : Carries.UDP;
+        if (!local && overIp) {
             int size = family == 1 ? 4 : 16;
             int at = V2_FIXED;
             InetAddress from = byAddress(bytes(in, at, size));
@@ -252,7 +267,7 @@ public record ProxyHeader(int version, boolean local, InetSocketAddress source, 
             crc.update(header);
             if ((int) crc.getValue() != expected) return new Invalid("v2 header with a wrong CRC32C", "proxy_crc");
         }
-        return new Parsed(new ProxyHeader(2, local || !tcpOverIp, source, destination, authority, alpn, uniqueId, length));
+        return new Parsed(new ProxyHeader(2, local || !tcpOverIp, source, destination, authority, alpn, uniqueId, length, carries));
     }
 
     private static byte[] bytes(ByteBuffer in, int at, int size) {

@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import loop.EventLoop;
+import loop.SocketIo;
 import traffic.Outcome;
 
 /**
@@ -35,6 +36,8 @@ final class Flow implements EventLoop.Handler, Forwarding {
     private final Forwarding.Events connection;
     private final SocketChannel source;
     private final SocketChannel target;
+    /** The descriptors {@link SocketIo} reads and writes by, or -1: the channels' own calls. */
+    private final int sourceFd, targetFd;
     private final boolean upstream;
     private Flow reverse;
     private SelectionKey key; // the source channel's key
@@ -47,6 +50,8 @@ final class Flow implements EventLoop.Handler, Forwarding {
         this.source = source;
         this.target = target;
         this.upstream = upstream;
+        this.sourceFd = SocketIo.fd(source);
+        this.targetFd = SocketIo.fd(target);
     }
 
     /**
@@ -134,7 +139,7 @@ final class Flow implements EventLoop.Handler, Forwarding {
         shared.clear();
         int n;
         try {
-            n = source.read(shared);
+            n = SocketIo.read(source, sourceFd, shared);
         } catch (IOException e) {
             if (!upstream && bytes == 0 && connection.retry(Outcome.ENDPOINT_RESET)) return -1;
             connection.abort(upstream ? Outcome.CLIENT_RESET : Outcome.ENDPOINT_RESET, target);
@@ -153,7 +158,7 @@ final class Flow implements EventLoop.Handler, Forwarding {
         shared.flip();
         if (upstream) connection.record(shared);
         try {
-            target.write(shared);
+            SocketIo.write(target, targetFd, shared);
         } catch (IOException e) {
             if (upstream && reverse.bytes == 0 && connection.retry(Outcome.ENDPOINT_RESET)) return -1;
             // the receiving side is gone: tell the sending side the same way
@@ -173,7 +178,7 @@ final class Flow implements EventLoop.Handler, Forwarding {
     private void flush() {
         if (pending == null) return;
         try {
-            target.write(pending);
+            SocketIo.write(target, targetFd, pending);
         } catch (IOException e) {
             if (upstream && reverse.bytes == 0 && connection.retry(Outcome.ENDPOINT_RESET)) return;
             connection.abort(upstream ? Outcome.ENDPOINT_RESET : Outcome.CLIENT_RESET, source);

@@ -15,6 +15,15 @@ public enum Drop {
     TOO_LARGE,
     /** A session's queue (or the listener's, towards clients) was full: the socket buffers could not take it yet. */
     QUEUE_FULL,
+    /** {@code accept_proxy}: a datagram from a sender outside {@code from} (the reason TCP's rejections use). */
+    PROXY_UNTRUSTED,
+    /**
+     * {@code accept_proxy}: a trusted sender's datagram without a valid PROXY v2 header for UDP (none,
+     * a broken one, v1, or one for TCP).
+     */
+    PROXY_INVALID,
+    /** {@code accept_proxy}: a PROXY v2 header whose CRC32C TLV does not match. */
+    PROXY_CRC,
     /** A datagram from an endpoint to a session socket kept for reuse, after its session ended (a late duplicate answer). */
     LATE_REPLY;
 

@@ -59,6 +59,8 @@ final class Session implements EventLoop.Handler {
     private State state = State.OPEN;
     long lastActive = startNanos; // System.nanoTime() of the last datagram either way; the table's sweep reads it
     private long datagramsUp, datagramsDown, bytesUp, bytesDown;
+    /** The PROXY sender the client's datagrams come through (accept_proxy), which replies go back to, without a header; null: the client itself. */
+    private InetSocketAddress sender;
 
     /**
      * Serves {@code socket}, connected to {@code endpoint} and registered with the listener's loop
@@ -81,6 +83,16 @@ final class Session implements EventLoop.Handler {
 
     InetSocketAddress client() {
         return client;
+    }
+
+    /** Where the session's datagrams come from and its replies go: the client, or the PROXY sender in front of it. */
+    InetSocketAddress sender() {
+        return sender == null ? client : sender;
+    }
+
+    /** Its datagrams come through {@code sender} (accept_proxy); before the session is in the table. */
+    void via(InetSocketAddress sender) {
+        this.sender = sender.equals(client) ? null : sender;
     }
 
     pool.Backend backend() {
@@ -204,7 +216,7 @@ final class Session implements EventLoop.Handler {
             lease.backend().datagramDown(n);
             lastActive = System.nanoTime();
             listener.touch(this);
-            listener.toClient(buffer, client);
+            listener.toClient(buffer, sender());
             if (responsesWanted > 0 && datagramsDown >= responsesWanted * requests()) {
                 end(Outcome.ENDPOINT_CLOSED);
                 return;

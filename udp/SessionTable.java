@@ -8,7 +8,9 @@ import java.util.List;
 import java.util.function.Predicate;
 
 /**
- * A listener's sessions by client address:port, bounded by the route's {@code max_sessions}.
+ * A listener's sessions by sender and client address:port ({@link Key}), bounded by the route's
+ * {@code max_sessions}. The sender is the client itself, or the PROXY sender its datagrams came
+ * through ({@code accept_proxy}): two senders may carry the same client, and they are two sessions.
  *
  * <p>Kept in the order of their last datagram (an access-ordered {@link LinkedHashMap}: each
  * lookup moves the session to the end), so the idle sweep looks only at the sessions that are due,
@@ -18,22 +20,29 @@ import java.util.function.Predicate;
  * <p>Threads: the listener's event loop only.
  */
 final class SessionTable {
-    private final LinkedHashMap<InetSocketAddress, Session> sessions = new LinkedHashMap<>(64, 0.75f, true);
+    private final LinkedHashMap<Key, Session> sessions = new LinkedHashMap<>(64, 0.75f, true);
     private volatile int size; // read by the admin API's thread
 
-    /** The session of {@code client}, now the most recently active, or null. */
-    Session get(InetSocketAddress client) {
-        return sessions.get(client);
+    /** What a session is found by: the address its datagrams come from and the client they are of (the same without a PROXY sender). */
+    record Key(InetSocketAddress sender, InetSocketAddress client) {
+        static Key of(Session session) {
+            return new Key(session.sender(), session.client());
+        }
+    }
+
+    /** The session of {@code client} through {@code sender}, now the most recently active, or null. */
+    Session get(InetSocketAddress sender, InetSocketAddress client) {
+        return sessions.get(new Key(sender, client));
     }
 
     void put(Session session) {
-        sessions.put(session.client(), session);
+        sessions.put(Key.of(session), session);
         size = sessions.size();
     }
 
-    /** Takes {@code session} out, if it is the one of its client. */
+    /** Takes {@code session} out, if it is the one of its key. */
     void remove(Session session) {
-        sessions.remove(session.client(), session);
+        sessions.remove(Key.of(session), session);
         size = sessions.size();
     }
 

@@ -218,14 +218,19 @@ public final class UdpListener implements EventLoop.Handler, AutoCloseable {
         if (now - nextSweep >= 0) sweep(now);
     }
 
-    /** One client datagram: to its session, or to a new one. */
-    private void fromClient(InetSocketAddress client, ByteBuffer datagram, long now) {
-        Session session = table.get(client);
+    /**
+     * One datagram from {@code from}: to its session, or to a new one. With accept_proxy, its PROXY
+     * header names the client and comes off first ({@link AcceptProxy}); {@code from} is then the sender.
+     */
+    private void fromClient(InetSocketAddress from, ByteBuffer datagram, long now) {
+        Route current = route;
+        InetSocketAddress client = from;
+        if (current.proxy().accept() != null && (client = AcceptProxy.client(current.proxy().accept(), from, datagram, this::dropped)) == null) return;
+        Session session = table.get(from, client);
         if (session != null) {
             session.up(datagram, now);
             return;
         }
-        Route current = route;
         Udp udp = current.udp();
         if (table.size() >= udp.maxSessions()) {
             dropped(Drop.MAX_SESSIONS);
@@ -233,6 +238,7 @@ public final class UdpListener implements EventLoop.Handler, AutoCloseable {
         }
         session = open(client, current);
         if (session == null) return;
+        session.via(from);
         table.put(session);
         session.up(datagram, now);
     }
@@ -313,7 +319,7 @@ public final class UdpListener implements EventLoop.Handler, AutoCloseable {
 
     /** A session saw a reply: it is the most recently active now. */
     void touch(Session session) {
-        table.get(session.client());
+        table.get(session.sender(), session.client());
     }
 
     void ended(Session session) {

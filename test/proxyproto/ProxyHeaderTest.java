@@ -193,6 +193,28 @@ class ProxyHeaderTest {
     }
 
     @Test
+    void v2SaysWhatItsAddressesAreOfAndUdpHeadersNameTheirDatagramsClient() {
+        ProxyHeader udp4 = parsed(v2(0x21, 0x12, inet4()));
+        assertEquals(ProxyHeader.Carries.UDP, udp4.carries());
+        assertEquals(CLIENT4, udp4.source(), "UDP4: the datagram's client, for a UDP route");
+        assertEquals(SERVER4, udp4.destination());
+        ProxyHeader udp6 = parsed(v2(0x21, 0x22, inet6()));
+        assertEquals(ProxyHeader.Carries.UDP, udp6.carries());
+        assertEquals(CLIENT6, udp6.source());
+        assertEquals(ProxyHeader.Carries.TCP, parsed(v2(0x21, 0x11, inet4())).carries());
+        assertEquals(ProxyHeader.Carries.TCP, parsed(v2(0x21, 0x21, inet6())).carries());
+        assertEquals(ProxyHeader.Carries.TCP, parsed(ascii("PROXY TCP4 192.0.2.7 198.51.100.1 51234 443\r\n")).carries());
+        assertEquals(ProxyHeader.Carries.NOTHING, parsed(v2(0x20, 0x12, inet4())).carries(), "LOCAL, whatever its family says");
+        assertNull(parsed(v2(0x20, 0x12, inet4())).source());
+        assertEquals(ProxyHeader.Carries.NOTHING, parsed(v2(0x21, 0x00, new byte[0])).carries(), "UNSPEC");
+        assertEquals(ProxyHeader.Carries.NOTHING, parsed(HeaderEncoder.V1_UNKNOWN).carries());
+        assertEquals(ProxyHeader.Carries.OTHER, parsed(v2(0x21, 0x31, new byte[216])).carries(), "a UNIX socket");
+        assertEquals(ProxyHeader.Carries.OTHER, parsed(v2(0x21, 0x10, inet4())).carries(), "IPv4 without a transport");
+        assertEquals(ProxyHeader.Carries.UDP, parsed(HeaderEncoder.v2Udp(CLIENT4, SERVER4)).carries(), "what send_proxy writes on UDP reads back");
+        assertEquals(CLIENT4, parsed(HeaderEncoder.v2Udp(CLIENT4, SERVER4)).source());
+    }
+
+    @Test
     void v2TlvsAreReadAndUnknownOnesSkipped() {
         byte[] header = v2(0x21, 0x11, inet4(),
                 tlv(0x01, ascii("h2")),

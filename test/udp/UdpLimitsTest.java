@@ -69,7 +69,8 @@ class UdpLimitsTest {
                     clients.forEach(DatagramSocket::close);
                 }
                 assertEquals(List.of(), log.lines(), "no log line per dropped datagram");
-                assertEquals(Map.of("dns", Map.of("max_sessions", (long) total - 100, "no_endpoint", 0L, "too_large", 0L, "queue_full", 0L, "late_reply", 0L)),
+                assertEquals(Map.of("dns", Map.of("max_sessions", (long) total - 100, "no_endpoint", 0L, "too_large", 0L, "queue_full", 0L, "late_reply", 0L,
+                        "proxy_untrusted", 0L, "proxy_invalid", 0L, "proxy_crc", 0L)),
                         server.udpDrops());
             }
         }
